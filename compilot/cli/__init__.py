@@ -1,0 +1,2 @@
+"""The `compilot` command line (Typer + Rich): thin commands over the SDK.
+"""

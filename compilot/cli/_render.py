@@ -1,0 +1,45 @@
+"""Shared CLI rendering: consoles, JSON output and the user-error boundary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from compilot.errors import ComPilotError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+T = TypeVar("T")
+
+
+def print_json(data: Any) -> None:
+    """Machine output: one JSON document on stdout, nothing else."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn :class:`ComPilotError` into a readable message and its exit code."""
+    try:
+        yield
+    except ComPilotError as exc:
+        err_console.print(f"error: {exc.message}", markup=False, style="bold red")
+        if exc.hint:
+            err_console.print(f"  fix: {exc.hint}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted", markup=False)
+        raise typer.Exit(130) from None
+
+
+def run_guarded(fn: Callable[[], T]) -> T:
+    with user_errors():
+        return fn()

@@ -1,0 +1,2 @@
+"""Task fetching unit and async parallel executor; the LangGraph outer loop with checkpoints.
+"""

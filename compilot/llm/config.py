@@ -1,0 +1,46 @@
+"""Configuration of model access and of the local model server."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ModelConfig(BaseModel):
+    """Which model to use and how to call it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = "bundled:qwen2.5-coder-1.5b"
+    """`bundled:NAME`, `gguf:/path/file.gguf`, `openai:http://host:port/v1`, or a litellm
+    model string such as `ollama/qwen2.5-coder`."""
+    name: str | None = None
+    """Model name sent to an `openai:` endpoint (e.g. the vLLM or Ollama model id)."""
+    api_key: str | None = None
+    """API key for remote endpoints; local servers need none."""
+    timeout_s: float = Field(default=600.0, gt=0)
+    """Per-call timeout in seconds."""
+    max_retries: int = Field(default=3, ge=0, le=20)
+    """Retries on connection errors and HTTP 5xx, with exponential backoff."""
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    """Default sampling temperature."""
+    max_tokens: int = Field(default=1024, gt=0)
+    """Default cap on generated tokens per call."""
+
+
+class ServerConfig(BaseModel):
+    """The llama.cpp server compilot starts for `bundled:` and `gguf:` models."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    """Interface to bind; loopback unless you mean to expose the model."""
+    port: int = Field(default=0, ge=0, le=65535)
+    """Port to bind; 0 picks a free one."""
+    n_ctx: int = Field(default=8192, ge=512)
+    """Context window in tokens."""
+    n_threads: int | None = Field(default=None, ge=1)
+    """CPU threads for generation; default: all cores."""
+    n_gpu_layers: int = 0
+    """Layers to offload to a GPU (-1: all) when llama-cpp-python was built with GPU support."""
+    startup_timeout_s: float = Field(default=180.0, gt=0)
+    """How long to wait for the server to answer before giving up."""

@@ -1,0 +1,3 @@
+"""Compiler-style planner (LLMCompiler): plan language, streaming parser, validator, joiner and
+replanner. Turns a request into a DAG of tool calls.
+"""

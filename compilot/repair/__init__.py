@@ -1,0 +1,2 @@
+"""Edit formats and their application, validation (tests, lint) and repair strategies.
+"""

@@ -1,0 +1,2 @@
+"""Tool registry (typed Python functions -> JSON schema) and built-in tools.
+"""

@@ -1,0 +1,2 @@
+"""Ready workflows composed from the other packages, and the SDK entry points.
+"""
