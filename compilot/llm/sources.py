@@ -102,6 +102,6 @@ def _openai(url: str, raw: str) -> ModelSource:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ModelSourceError(
             f"openai: source needs an http(s) base URL, got {url!r}",
-            hint="compilot model status --model openai:http://127.0.0.1:8000/v1",
+            hint="COMPILOT_MODEL__SOURCE=openai:http://127.0.0.1:8000/v1 compilot doctor",
         )
     return ModelSource(kind="openai", value=url.rstrip("/"), raw=raw)

@@ -30,3 +30,11 @@ class SandboxConfig(BaseModel):
     """Started containers kept warm for fast acquisition."""
     allow_unsandboxed: bool = False
     """Fall back to the local sandbox when Docker is missing."""
+    user: str = "1000:1000"
+    """uid:gid commands run as; root (`0:0`) only when set explicitly."""
+    read_only_root: bool = True
+    """Mount the image read-only (only /workspace and a tmpfs /tmp are writable)."""
+    tmp_size: str = "512m"
+    """Size of the tmpfs mounted on /tmp."""
+    output_limit: int = Field(default=1_000_000, ge=1024)
+    """Bytes of stdout and of stderr kept per command (head and tail; the middle is dropped)."""

@@ -1,5 +1,15 @@
 """Test doubles shipped with compilot so that users' tests and ours are deterministic."""
 
+from compilot.testing.fake_server import (
+    FakeOpenAIServer,
+    FakeReply,
+    FakeToolCall,
+    http_error,
+    llama_cpp_like,
+    permissive,
+    text,
+    tool_calls,
+)
 from compilot.testing.models import (
     FunctionModel,
     RecordedRequest,
@@ -7,4 +17,8 @@ from compilot.testing.models import (
     ScriptExhaustedError,
 )
 
-__all__ = ["FunctionModel", "RecordedRequest", "ScriptExhaustedError", "ScriptedModel"]
+__all__ = [
+    "FakeOpenAIServer", "FakeReply", "FakeToolCall", "FunctionModel", "RecordedRequest",
+    "ScriptExhaustedError", "ScriptedModel", "http_error", "llama_cpp_like", "permissive",
+    "text", "tool_calls",
+]

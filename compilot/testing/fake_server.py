@@ -13,6 +13,7 @@ middle of the body, which clients see as a broken stream, not as a normal end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -66,6 +67,8 @@ class FakeReply:
     chunk_size: int = 4
     finish_reason: str | None = None
     """Default: ``tool_calls`` when there are tool calls, else ``stop``."""
+    truncate: bool = False
+    """Streaming only: end the stream cleanly but without a finish reason (a buggy server)."""
 
     @property
     def finish(self) -> str:
@@ -104,11 +107,14 @@ class FakeOpenAIServer:
     """``with FakeOpenAIServer([text("hi")]) as srv: ... srv.base_url ... srv.requests``."""
 
     def __init__(self, script: Iterable[Reply] = (), *, responder: Responder | None = None,
-                 model: str = "fake-model", models_meta: dict[str, Any] | None = None,
+                 model: str = "fake-model", owned_by: str = "fake",
+                 models_meta: dict[str, Any] | None = None,
                  props: dict[str, Any] | None = None) -> None:
         self._script: deque[Reply] = deque(script)
         self._responder = responder
         self.model = model
+        self.owned_by = owned_by
+        """``owned_by`` of the ``/v1/models`` entry (llama-cpp-python says ``me``)."""
         self.models_meta = models_meta
         """Added as ``meta`` to the ``/v1/models`` entry (llama.cpp reports ``n_ctx_train``)."""
         self.props = props
@@ -162,6 +168,10 @@ class FakeOpenAIServer:
         with self._lock:
             self._script.extend(replies)
 
+    def add_text(self, content: str, *, stream_chunk_size: int = 4, **kwargs: Any) -> None:
+        """Shorthand for ``add(text(content, chunk_size=...))``."""
+        self.add(FakeReply(text=content, chunk_size=stream_chunk_size, **kwargs))
+
     @property
     def remaining(self) -> int:
         return len(self._script)
@@ -195,7 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake.paths.append(self.path)
         path = self.path.split("?")[0].rstrip("/")
         if path.endswith("/models"):
-            entry: dict[str, Any] = {"id": self.fake.model, "object": "model", "owned_by": "me"}
+            entry: dict[str, Any] = {"id": self.fake.model, "object": "model",
+                                     "owned_by": self.fake.owned_by}
             if self.fake.models_meta is not None:
                 entry["meta"] = self.fake.models_meta
             self._send_json(200, {"object": "list", "data": [entry]})
@@ -259,10 +270,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Drop the connection mid-body, like a server process that died."""
         self.wfile.flush()
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def _base_chunk(body: dict[str, Any]) -> dict[str, Any]:
@@ -308,7 +317,8 @@ def _stream_events(reply: FakeReply, body: dict[str, Any], want_usage: bool) -> 
         for start in range(0, len(args), size):
             yield chunk({"tool_calls": [{"index": index,
                                          "function": {"arguments": args[start:start + size]}}]})
-    yield chunk({}, reply.finish)
+    if not reply.truncate:
+        yield chunk({}, reply.finish)
     if want_usage and reply.usage:
         payload = _base_chunk(body)
         payload["choices"] = []
@@ -355,4 +365,4 @@ def _instance(schema: dict[str, Any]) -> Any:
         props = schema.get("properties", {})
         return {k: _instance(v) for k, v in props.items()}
     return {"integer": 4, "number": 1.5, "boolean": True, "array": [],
-            "string": "x", "null": None}.get(kind, None)
+            "string": "x", "null": None}.get(kind)

@@ -7,6 +7,7 @@ script runs out: a fake that loops or goes silent would hide a runaway agent.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -64,12 +65,18 @@ def _stream_of(completion: Completion, chunk: int = 8) -> Iterator[StreamEvent]:
     yield StreamEvent(completion=completion)
 
 
-class _DoubleBase:
+class _DoubleBase(abc.ABC):
+    """Recording and the sync/async/stream plumbing shared by the doubles; each double
+    only decides how to answer."""
+
     name: str
     requests: list[RecordedRequest]
+    delay_s: float
+    _lock: threading.Lock
 
+    @abc.abstractmethod
     def _answer(self, messages: list[Message], options: GenerationOptions) -> Completion:
-        raise NotImplementedError  # each double defines how it answers
+        """The reply to one recorded request."""
 
     def _record(self, messages: MessagesLike, options: GenerationOptions | None,
                 ) -> tuple[list[Message], GenerationOptions]:

@@ -1,0 +1,83 @@
+"""The methods compared by the HumanEval harness, all under one call budget per problem.
+
+``plain``: generate, and while the visible tests fail and calls remain, sample again (the best
+sample wins). ``selfdebug``: repair from the test failure messages only. ``ldb``: repair from
+block-level traces (:mod:`compilot.agents.debugger.agent`). Each method starts from the same
+first (greedy) generation, or from a given program in repair mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Literal
+
+from compilot.agents.debugger import prompts
+from compilot.agents.debugger.agent import debug_program
+from compilot.agents.debugger.loop import (
+    Attempt,
+    CallBudget,
+    Candidate,
+    DebuggerConfig,
+    DebugResult,
+    evaluate,
+    merge_imports,
+    repair_loop,
+)
+from compilot.agents.debugger.verdicts import extract_code
+from compilot.llm.types import ChatModel, GenerationOptions
+from compilot.sandboxes.base import Sandbox
+
+Method = Literal["plain", "selfdebug", "ldb"]
+METHODS: tuple[Method, ...] = ("plain", "selfdebug", "ldb")
+
+
+def generate(budget: CallBudget, task: str, function: str, config: DebuggerConfig,
+             temperature: float | None = None) -> str:
+    """One generation call; the answer's code block (or an empty program when none)."""
+    answer = budget.complete(prompts.generation_messages(task), GenerationOptions(
+        temperature=config.temperature if temperature is None else temperature,
+        max_tokens=config.max_tokens))
+    code = extract_code(answer.text, function)
+    return merge_imports(task, code) if code is not None else ""
+
+
+def _plain_step(iteration: int, current: Candidate, budget: CallBudget, *, sandbox: Sandbox,
+                task: str, function: str, tests: Sequence[str],
+                config: DebuggerConfig) -> Attempt:
+    program = generate(budget, task, function, config, config.resample_temperature)
+    proposal = evaluate(sandbox, program, function, tests, config)
+    return Attempt(iteration, current, proposal)
+
+
+def _selfdebug_step(iteration: int, current: Candidate, budget: CallBudget, *,
+                    sandbox: Sandbox, task: str, function: str, tests: Sequence[str],
+                    config: DebuggerConfig) -> Attempt:
+    messages = prompts.selfdebug_messages(task, current.program, current.report.failures)
+    answer = budget.complete(messages, GenerationOptions(
+        temperature=config.temperature, max_tokens=config.max_tokens))
+    code = extract_code(answer.text, function)
+    if code is None:
+        return Attempt(iteration, current, None, notes=("the fix held no ```python code block",))
+    proposal = evaluate(sandbox, merge_imports(current.program, code), function, tests, config)
+    return Attempt(iteration, current, proposal)
+
+
+def run_method(method: Method, model: ChatModel, sandbox: Sandbox, *, task: str,
+               function: str, tests: Sequence[str], program: str | None = None,
+               config: DebuggerConfig | None = None) -> DebugResult:
+    """Solve (``program`` None: generate first, one call of the budget) or repair ``program``."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    config = config or DebuggerConfig()
+    budget = CallBudget(model, config.max_calls)
+    if program is None:
+        program = generate(budget, task, function, config)
+    if method == "ldb":
+        return debug_program(model, sandbox, task=task, program=program, function=function,
+                             tests=tests, config=config, budget=budget)
+    chosen = _plain_step if method == "plain" else _selfdebug_step
+    step = partial(chosen, sandbox=sandbox, task=task, function=function, tests=tests,
+                   config=config)
+    return repair_loop(method, evaluate(sandbox, program, function, tests, config), step,
+                       budget)

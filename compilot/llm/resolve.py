@@ -1,0 +1,53 @@
+"""Turn the configured model source into a callable :class:`Endpoint`.
+
+This is where local models come to life: a ``bundled:`` source is assembled on first use and
+served, a ``gguf:`` file is served, an ``openai:`` URL or a litellm string is passed through.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from compilot.errors import ConfigError
+from compilot.llm.bundled import ensure_bundled
+from compilot.llm.endpoint import Endpoint
+from compilot.llm.server import LocalServer, ServerState
+from compilot.llm.sources import ModelSource, parse_source
+
+if TYPE_CHECKING:
+    from compilot.config import Settings
+
+LOCAL_API_KEY = "sk-local"
+
+
+def ensure_endpoint(settings: Settings, *, progress: bool = True) -> Endpoint:
+    """The endpoint for ``settings.model.source``, pulling weights and starting (or reusing)
+    the local server as needed. Raises ModelSourceError / ModelAssemblyError / ServerError."""
+    source = parse_source(settings.model.source)
+    if source.kind == "bundled":
+        path = ensure_bundled(source.value, settings.home, progress=progress)
+        state = LocalServer(settings.home, settings.server).ensure(path, alias=source.value)
+        return local_endpoint(state, source)
+    if source.kind == "gguf":
+        state = LocalServer(settings.home, settings.server).ensure(source.path,
+                                                                   alias=source.path.stem)
+        return local_endpoint(state, source)
+    if source.kind == "openai":
+        return Endpoint(model=f"openai/{_openai_name(settings, source)}", api_base=source.value,
+                        api_key=settings.model.api_key or LOCAL_API_KEY, label=source.raw)
+    return Endpoint(model=source.value, api_key=settings.model.api_key, label=source.raw)
+
+
+def local_endpoint(state: ServerState, source: ModelSource | None = None) -> Endpoint:
+    """The endpoint of a running llama.cpp server."""
+    return Endpoint(model=f"openai/{state.alias}", api_base=state.base_url,
+                    api_key=LOCAL_API_KEY, label=source.raw if source else state.alias)
+
+
+def _openai_name(settings: Settings, source: ModelSource) -> str:
+    if not settings.model.name:
+        raise ConfigError(
+            f"{source.raw} needs the model id to send (model.name)",
+            hint="set model.name in compilot.toml, or COMPILOT_MODEL__NAME=<model id> "
+                 "(see the server's /v1/models)")
+    return settings.model.name

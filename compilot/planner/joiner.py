@@ -1,0 +1,112 @@
+"""The joiner: reads the results and decides - a final answer, or a replan with a reason.
+
+With ``constrained="json"`` the decision is a JSON object whose ``action`` is an enum (only
+``finish`` once replans are used up); with ``grammar`` a GBNF grammar of the text form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from compilot.executor.results import TaskResult, render_value
+from compilot.llm.types import ChatModel, GenerationOptions, Message
+from compilot.planner.calls import ModelCallSink, record
+from compilot.planner.plan import Task
+from compilot.planner.prompts import JOINER_JSON, JOINER_TEXT, Constrained, joiner_user
+
+_ACTION_RE = re.compile(r"Action:\s*(Finish|Replan)\s*\((.*)\)\s*$", re.I | re.S)
+_JOIN_GRAMMAR = r'''root ::= "Thought: " [^\n]* "\n" "Action: " action
+action ::= "Finish(" [^\n)]* ")" | "Replan(" [^\n)]* ")"'''
+_JOIN_GRAMMAR_FINAL = r'''root ::= "Thought: " [^\n]* "\n" "Action: Finish(" [^\n)]* ")"'''
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    """``finish`` with the answer in ``content``, or ``replan`` with the reason."""
+
+    action: Literal["finish", "replan"]
+    content: str
+    thought: str = ""
+
+    @property
+    def answer(self) -> str | None:
+        return self.content if self.action == "finish" else None
+
+
+def join_schema(may_replan: bool) -> dict[str, Any]:
+    actions = ["finish", "replan"] if may_replan else ["finish"]
+    return {"type": "object",
+            "properties": {"thought": {"type": "string"},
+                           "action": {"type": "string", "enum": actions},
+                           "content": {"type": "string"}},
+            "required": ["thought", "action", "content"], "additionalProperties": False}
+
+
+def format_results(tasks: Sequence[Task], results: Mapping[int, TaskResult],
+                   max_chars: int = 1500) -> str:
+    """``N. tool(args) -> result`` per task; long results are cut (and say so)."""
+    lines = []
+    for task in tasks:
+        res = results.get(task.id)
+        if res is None:
+            shown = "(not run)"
+        elif res.ok:
+            shown = render_value(res.value)
+        else:
+            shown = f"{res.status.upper()}: {res.error}"
+        if len(shown) > max_chars:
+            shown = shown[:max_chars] + f"... [{len(shown) - max_chars} more characters cut]"
+        lines.append(f"{task.render()} -> {shown}")
+    return "\n".join(lines)
+
+
+def parse_decision(text: str) -> JoinDecision:
+    """Read a text or JSON decision; text without an ``Action:`` is taken as the answer."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+            action = "replan" if str(data.get("action", "")).lower() == "replan" else "finish"
+            return JoinDecision(action, str(data.get("content", "")).strip(),
+                                str(data.get("thought", "")))
+        except (json.JSONDecodeError, AttributeError):
+            pass  # not JSON after all: fall through to the text form
+    thought = ""
+    if m := re.search(r"Thought:\s*(.*)", stripped):
+        thought = m.group(1).strip()
+    if m := _ACTION_RE.search(stripped):
+        action = "replan" if m.group(1).lower() == "replan" else "finish"
+        return JoinDecision(action, m.group(2).strip(), thought)
+    answer = re.sub(r"^Thought:.*$", "", stripped, flags=re.M).strip()
+    return JoinDecision("finish", answer or stripped, thought)
+
+
+class Joiner:
+    def __init__(self, model: ChatModel, *, constrained: Constrained = "none",
+                 max_tokens: int = 256, max_result_chars: int = 1500,
+                 on_model_call: ModelCallSink | None = None) -> None:
+        self.model, self.constrained, self.max_tokens = model, constrained, max_tokens
+        self.max_result_chars, self.on_model_call = max_result_chars, on_model_call
+
+    async def decide(self, request: str, tasks: Sequence[Task],
+                     results: Mapping[int, TaskResult], *, may_replan: bool,
+                     note: str | None = None) -> JoinDecision:
+        system = JOINER_JSON if self.constrained == "json" else JOINER_TEXT
+        user = joiner_user(request, format_results(tasks, results, self.max_result_chars),
+                           may_replan, note)
+        messages = [Message(role="system", content=system), Message(role="user", content=user)]
+        completion = await self.model.acomplete(messages, self._options(may_replan))
+        record(self.on_model_call, "join", completion)
+        return parse_decision(completion.text)
+
+    def _options(self, may_replan: bool) -> GenerationOptions:
+        base: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": 0.0}
+        if self.constrained == "json":
+            base["json_schema"] = join_schema(may_replan)
+        elif self.constrained == "grammar":
+            base["grammar"] = _JOIN_GRAMMAR if may_replan else _JOIN_GRAMMAR_FINAL
+        return GenerationOptions(**base)

@@ -1,0 +1,150 @@
+"""The local llama.cpp server: real subprocesses; the `model` tests use the real 0.5B model."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from compilot.config import load_settings
+from compilot.errors import ServerError
+from compilot.llm.bundled import bundled_path
+from compilot.llm.config import ServerConfig
+from compilot.llm.health import checks
+from compilot.llm.resolve import ensure_endpoint
+from compilot.llm.server import LocalServer
+
+needs_llama = pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
+                                 reason="llama-cpp-python is not installed")
+MODEL = "qwen2.5-coder-0.5b"
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live (non-zombie) processes whose command line contains ``text``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z" and int(proc.name) != os.getpid():
+            found.append(int(proc.name))
+    return found
+
+
+def _pid_gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+def test_port_in_use_is_reported_with_the_fix(tmp_path: Path) -> None:
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = LocalServer(tmp_path / "home", ServerConfig(port=port))
+        with pytest.raises(ServerError, match=f"port {port}.*in use") as info:
+            server.ensure(model, alias="m")
+    assert info.value.hint and "--port" in info.value.hint
+    assert server.status() is None
+
+
+def test_stale_state_is_cleaned(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    server = LocalServer(tmp_path)
+    server.state_path.parent.mkdir(parents=True)
+    server.state_path.write_text(json.dumps({
+        "pid": dead.pid, "port": 1, "host": "127.0.0.1", "model_path": "/x.gguf",
+        "alias": "x", "started_at": 0.0, "log_path": "/x.log"}))
+    assert server.status() is None
+    assert not server.state_path.exists()
+    assert server.stop() is False
+
+
+@needs_llama
+def test_bogus_gguf_fails_with_log_tail_and_no_orphan(tmp_path: Path) -> None:
+    model = tmp_path / "garbage.gguf"
+    model.write_bytes(b"this is not a gguf file\n" * 100)
+    server = LocalServer(tmp_path / "home", ServerConfig(startup_timeout_s=120))
+    with pytest.raises(ServerError, match="exited with code") as info:
+        server.ensure(model, alias="garbage")
+    assert "log tail" in str(info.value)
+    assert str(model) in str(info.value)
+    assert _processes_mentioning(str(model)) == []
+    assert server.status() is None
+
+
+# -- the real model ---------------------------------------------------------------------------
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LocalServer]:
+    local = LocalServer(tmp_path / "home", ServerConfig(n_ctx=2048))
+    yield local
+    local.stop()
+
+
+@pytest.mark.model
+def test_real_server_start_reuse_answer_stop(model_home: Path, server: LocalServer) -> None:
+    model = bundled_path(MODEL, model_home)
+    first = server.ensure(model, alias=MODEL)
+    again = server.ensure(model, alias=MODEL)
+    assert again.pid == first.pid and again.port == first.port
+    assert server.status() == first
+    reply = httpx.post(f"{first.base_url}/chat/completions", timeout=120, json={
+        "model": MODEL, "max_tokens": 8, "temperature": 0,
+        "messages": [{"role": "user", "content": "Say hello."}]}).json()
+    assert reply["choices"][0]["message"]["content"].strip()
+    assert server.stop() is True
+    assert _pid_gone(first.pid)
+    assert server.status() is None and not server.state_path.exists()
+
+
+@pytest.mark.model
+def test_other_model_replaces_the_running_one(model_home: Path, server: LocalServer) -> None:
+    model = bundled_path(MODEL, model_home)
+    first = server.ensure(model, alias="first")
+    second = server.ensure(model, alias="second")
+    assert second.pid != first.pid and _pid_gone(first.pid)
+    assert httpx.get(f"{second.base_url}/models").json()["data"][0]["id"] == "second"
+
+
+@pytest.mark.model
+def test_startup_deadline_kills_the_server(model_home: Path, tmp_path: Path) -> None:
+    model = bundled_path(MODEL, model_home)
+    slow = LocalServer(tmp_path / "home", ServerConfig(startup_timeout_s=0.2))
+    with pytest.raises(ServerError, match="did not answer within"):
+        slow.ensure(model, alias="slow")
+    assert _processes_mentioning("--model_alias slow") == []
+
+
+@pytest.mark.model
+def test_ensure_endpoint_serves_the_bundled_model(model_home: Path) -> None:
+    settings = load_settings(home=model_home, model={"source": f"bundled:{MODEL}"},
+                             server={"n_ctx": 2048})
+    try:
+        endpoint = ensure_endpoint(settings, progress=False)
+        assert endpoint.model == f"openai/{MODEL}" and endpoint.api_key == "sk-local"
+        models = httpx.get(f"{endpoint.api_base}/models").json()
+        assert models["data"][0]["id"] == MODEL
+        by_name = {c.name: c for c in checks(settings)}
+        assert by_name["model weights"].ok
+        assert "running" not in by_name["local model server"].detail.split(" at ")[0]
+    finally:
+        LocalServer(model_home, settings.server).stop()
