@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from compilot.errors import ExecutionError
+from compilot.errors import ComPilotError, ExecutionError
 from compilot.executor.config import ExecutorConfig
 from compilot.executor.resolve import ReferenceError_, resolve_args
 from compilot.executor.results import (
@@ -80,7 +80,7 @@ class _Run:
         self.held: list[Task] = []
         self.closed = False
         self.finished = asyncio.Event()
-        self.failure: ExecutionError | None = None
+        self.failure: ComPilotError | None = None
         self.stopped: str | None = None
         self.global_sem = asyncio.Semaphore(self.cfg.max_concurrency)
         self.tool_sems: dict[str, asyncio.Semaphore] = {}
@@ -93,6 +93,8 @@ class _Run:
             else:
                 for task in tasks:
                     self.submit(task)
+        except ComPilotError as exc:  # e.g. PlanError: the run fails with it, as it is
+            self.fail(exc)
         except Exception as exc:  # the plan stream failed: stop the run, keep the cause
             self.fail(ExecutionError(f"the plan stream failed: {exc!r}"), exc)
         self.closed = True
@@ -141,7 +143,11 @@ class _Run:
         self.running.pop(task.id, None)
         if job.cancelled():
             return
-        self.finish(task, job.result())
+        try:
+            self.finish(task, job.result())
+        except Exception as exc:  # a failing hook (store, event sink) must not hang the run
+            self.fail(ExecutionError(f"recording the result of task {task.id} failed: "
+                                     f"{exc!r}", task_id=task.id), exc)
         self.check_done()
 
     def finish(self, task: Task, result: TaskResult) -> None:
@@ -173,9 +179,10 @@ class _Run:
         elif policy == "to_joiner":
             self.stop(f"task {task.id} ({task.tool}) failed: {result.error}")
 
-    def fail(self, error: ExecutionError, cause: BaseException | None = None) -> None:
+    def fail(self, error: ComPilotError, cause: BaseException | None = None) -> None:
         if self.failure is None:
-            error.__cause__ = cause
+            if cause is not None:
+                error.__cause__ = cause
             self.failure = error
         self.stop(error.message)
 

@@ -34,7 +34,8 @@ class TaskStore:
 
     def __init__(self, path: str | Path | None) -> None:
         self._conn = sqlite3.connect(":memory:" if path is None else str(path),
-                                     isolation_level=None, check_same_thread=False)
+                                     isolation_level=None, check_same_thread=False,
+                                     timeout=30)
         self._lock = threading.Lock()
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -80,3 +81,8 @@ class TaskStore:
             rows = self._conn.execute(
                 "SELECT id, result FROM compilot_results WHERE thread=?", (thread,)).fetchall()
         return {int(i): TaskResult.from_json(json.loads(r)) for i, r in rows}
+
+
+def store_path(db_path: str | Path | None) -> Path | None:
+    """Where the task store of a checkpoint database lives."""
+    return None if db_path is None else Path(f"{db_path}.tasks")

@@ -1,8 +1,9 @@
 """One command in a running container: exec create, a hijacked stream, timeout, group kill.
 
 Each command runs in a new session (``setsid``) tagged with a token in its environment, so a
-timeout kills the whole process tree with a second exec and the output read so far is kept. The stream is read straight from the engine's unix socket when
-there is one (fast, no connection pool); other transports use the SDK's socket.
+timeout kills the whole process tree with a second exec and the output read so far is kept.
+The stream is read straight from the engine's unix socket when there is one (fast, no
+connection pool); other transports use the SDK's socket.
 """
 
 from __future__ import annotations

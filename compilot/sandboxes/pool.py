@@ -6,6 +6,7 @@ creates one on the spot when the pool is empty) and wakes the filler to replace 
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -61,7 +62,7 @@ class SandboxPool:
                     self.error = exc
                     self._wake.notify_all()
                 return
-            REAPER.track(cid, lambda cid=cid: engine.remove_container(cid))
+            REAPER.track(cid, functools.partial(engine.remove_container, cid))
             with self._wake:
                 self._ready.put(cid)
                 self._wake.notify_all()

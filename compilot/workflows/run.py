@@ -22,7 +22,7 @@ from langgraph.types import Command
 from compilot.executor.config import ExecutorConfig
 from compilot.executor.graph import Runtime, build_graph
 from compilot.executor.results import TaskFinished, TaskStarted
-from compilot.executor.store import TaskStore
+from compilot.executor.store import TaskStore, store_path
 from compilot.llm.types import ChatModel
 from compilot.planner.calls import ModelCall
 from compilot.planner.joiner import Joiner
@@ -113,7 +113,7 @@ async def arun(request: str, *, tools: ToolRegistry | Iterable[Tool | Callable[.
     interrupt); ``approve`` answers approval interrupts in-process instead."""
     registry, thread_id = as_registry(tools), thread_id or uuid.uuid4().hex
     collect, begin = _Collector(on_event), time.perf_counter()
-    store = TaskStore(db_path)
+    store = TaskStore(store_path(db_path))
     try:
         async with _checkpointer(db_path) as saver:
             rt = Runtime(registry=registry, store=store,

@@ -187,3 +187,34 @@ def test_preview_does_not_write(tmp_path: Path) -> None:
     assert preview.ok and preview.changed == ("pkg/greet.py",)
     assert "import sys" in (preview.after["pkg/greet.py"] or "")
     assert (repo / "pkg/greet.py").read_text() == SOURCE
+
+
+def test_path_line_variants_inside_and_outside_fences() -> None:
+    answer = """### `pkg/a.py`
+<<<<<<< SEARCH
+a = 1
+=======
+a = 2
+>>>>>>> REPLACE
+
+```python
+pkg/b.py
+<<<<<<<< SEARCH
+b = 1
+========
+b = 2
+>>>>>>>> REPLACE
+```
+Then, in the same file:
+```
+<<<<<<< SEARCH
+c = 1
+=======
+>>>>>>> REPLACE
+```
+"""
+    parsed = parse_edits(answer)
+    assert parsed.ok, parsed.problems
+    assert [(e.path, e.search, e.replace) for e in parsed.edits] == [
+        ("pkg/a.py", "a = 1\n", "a = 2\n"), ("pkg/b.py", "b = 1\n", "b = 2\n"),
+        ("pkg/b.py", "c = 1\n", "")]
