@@ -34,7 +34,13 @@ _EXPORTS: dict[str, str] = {
     "SandboxError": "compilot.errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [  # noqa: RUF022 - grouped by concern, pinned by tests/test_public_api.py
+    "Settings", "load_settings", "open_model",
+    "ChatModel", "Message", "ToolCall", "Usage", "Completion", "StreamEvent",
+    "GenerationOptions", "Endpoint",
+    "ComPilotError", "ConfigError", "ModelError", "SandboxError",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -21,8 +21,10 @@ from compilot.sandboxes.base import Sandbox
 
 HIDDEN = TraceConfig(test_timeout_s=10.0)
 _ARROW = re.compile(r"^(?:for\s+|example\s*\d*\s*:\s*)?(?P<call>{name}\s*\(.*\))\s*"
-                    r"(?:==>|=>|➞|->|==|should return|returns?)\s*(?P<result>.+?)\.?$",
+                    r"(?:#\s*)?(?:==>|=>|➞|->|==|=|should return|returns?)\s*(?P<result>.+?)\.?$",
                     re.IGNORECASE)
+_FOR = re.compile(r"^for (?P<args>\w+ = .+?),? the (?:output|result) should be (?P<result>.+?)\.?$",
+                  re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,27 @@ def _valid(expr: str) -> bool:
     return True
 
 
+def _result(text: str) -> str | None:
+    """The example's value: as written, without a trailing remark, or after a last ``=``."""
+    text = text.strip().rstrip(",;")
+    fixed = {"true": "True", "false": "False"}.get(text, text)
+    for candidate in (fixed, re.sub(r"\s*\(.*\)$", "", fixed), fixed.rsplit("=", 1)[-1]):
+        if candidate and _valid(candidate):
+            return candidate.strip()
+    return None
+
+
+def _is_equality(expr: str) -> bool:
+    try:
+        node = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(node, ast.Compare) and [type(o) for o in node.ops] == [ast.Eq]
+
+
 def docstring_examples(prompt: str, entry_point: str) -> list[str]:
     """``assert call == result`` for every example found in the prompt's docstring."""
-    lines = [line.strip() for line in prompt.splitlines()]
+    lines = [line.strip().lstrip("*-").strip() for line in prompt.splitlines()]
     arrow = re.compile(_ARROW.pattern.format(name=re.escape(entry_point)), re.IGNORECASE)
     tests: list[str] = []
     for i, line in enumerate(lines):
@@ -68,11 +88,17 @@ def docstring_examples(prompt: str, entry_point: str) -> list[str]:
         if line.startswith(">>>") and entry_point in line:
             call = line[3:].strip()
             following = lines[i + 1] if i + 1 < len(lines) else ""
-            result = "None" if not following or following.startswith('"""') else following
+            result = None if following.startswith(">>>") else following
+            if not following or following.startswith('"""'):  # no output line: None
+                result = None if _is_equality(call) else "None"
         elif (match := arrow.match(line)) is not None:
-            call, result = match.group("call"), match.group("result").strip().rstrip(",;")
+            call, result = match.group("call"), _result(match.group("result"))
+        elif (match := _FOR.match(line)) is not None:  # "For s = 'ab', c = 'b' the ..."
+            call, result = f"{entry_point}({match.group('args')})", _result(match.group("result"))
+        if call and not result and _is_equality(call):  # ">>> f(x) == y" with no output line
+            call, result = call.split("==", 1)
         if call and result and _valid(call) and _valid(result) and not result.startswith(">>>"):
-            test = f"assert {call} == {result}"
+            test = f"assert {call.strip()} == {result.strip()}"
             if test not in tests:
                 tests.append(test)
     return tests

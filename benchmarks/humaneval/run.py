@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(args, records, seeds, chat.name, ids)
     (args.out / f"{args.mode}-{tag}.summary.json").write_text(json.dumps(summary, indent=2))
     line = ", ".join(f"{m} {s.get('pass@1', 0)}% ({s.get('calls_per_problem', 0)} calls, "
-                     f"{s.get('tokens_per_problem', 0)} tok)" for m, s in summary["methods"].items())
+                     f"{s.get('tokens_per_problem', 0)} tok)"
+                     for m, s in summary["methods"].items())
     score = "pass@1" if args.mode == "solve" else "repair rate"
     seed = f"seed {summary['seed_pass@1']}%, " if "seed_pass@1" in summary else ""
     print(f"humaneval {args.mode} {score} on {len(ids)} problems [{chat.name}]: {seed}{line}")

@@ -1,4 +1,5 @@
-"""`compilot doctor`: every piece compilot needs, each failing one with the command that fixes it."""
+"""`compilot doctor`: every piece compilot needs; each failing one names the command that
+fixes it."""
 
 from __future__ import annotations
 

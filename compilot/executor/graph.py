@@ -54,7 +54,15 @@ def _thread(config: RunnableConfig) -> str:
     return str(config["configurable"]["thread_id"])
 
 
+def approval_resume(value: Any) -> dict[str, list[int]]:
+    """The interrupt's resume value: ``{"approved": [ids]}`` from ``{"3": true}`` or ``[3]``.
+    Always a one-key dict: LangGraph reads an empty dict as a map of interrupt ids."""
+    return {"approved": sorted(i for i, ok in _decisions(value).items() if ok)}
+
+
 def _decisions(value: Any) -> dict[int, bool]:
+    if isinstance(value, dict) and set(value) == {"approved"}:
+        return {int(v): True for v in value["approved"]}
     if isinstance(value, dict):
         return {int(k): bool(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):

