@@ -20,6 +20,11 @@ _EXPORTS: dict[str, str] = {
     "Settings": "compilot.config",
     "load_settings": "compilot.config",
     "open_model": "compilot.workflows.models",
+    "run": "compilot.workflows.run",
+    "arun": "compilot.workflows.run",
+    "astream": "compilot.workflows.run",
+    "RunResult": "compilot.workflows.run",
+    "Trace": "compilot.workflows.run",
     "ChatModel": "compilot.llm.types",
     "Message": "compilot.llm.types",
     "ToolCall": "compilot.llm.types",
@@ -36,6 +41,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [  # noqa: RUF022 - grouped by concern, pinned by tests/test_public_api.py
     "Settings", "load_settings", "open_model",
+    "run", "arun", "astream", "RunResult", "Trace",
     "ChatModel", "Message", "ToolCall", "Usage", "Completion", "StreamEvent",
     "GenerationOptions", "Endpoint",
     "ComPilotError", "ConfigError", "ModelError", "SandboxError",
@@ -70,3 +76,4 @@ if TYPE_CHECKING:
         Usage,
     )
     from compilot.workflows.models import open_model
+    from compilot.workflows.run import RunResult, Trace, arun, astream, run

@@ -102,3 +102,10 @@ class ExecutionError(ComPilotError):
                  hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.task_id = task_id
+
+
+class RepositoryError(ComPilotError):
+    """The repository to fix is not usable (not a git work tree, no commit, unknown commit,
+    or ``--apply`` would overwrite uncommitted changes)."""
+
+    exit_code = 2

@@ -10,7 +10,8 @@ import compilot
 EXPECTED = {
     "ChatModel", "ComPilotError", "Completion", "ConfigError", "Endpoint", "GenerationOptions",
     "Message", "ModelError", "SandboxError", "Settings", "StreamEvent", "ToolCall", "Usage",
-    "__version__", "load_settings", "open_model",
+    "__version__", "load_settings", "open_model", "run", "arun", "astream", "RunResult",
+    "Trace",
 }
 
 

@@ -12,6 +12,7 @@ from compilot.cli import ask as ask_cmd
 from compilot.cli import config as config_cmd
 from compilot.cli import doctor as doctor_cmd
 from compilot.cli import model as model_cmd
+from compilot.cli import run as run_cmd
 from compilot.cli import sandbox as sandbox_cmd
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("ask")(ask_cmd.ask)
 app.command("doctor")(doctor_cmd.doctor)
+app.command("run")(run_cmd.run)
 
 
 def main() -> None:

@@ -23,7 +23,8 @@ def _log(entry: str) -> None:
 async def search(country: str, field: str) -> int:
     """Look up a numeric fact (in millions) about a country."""
     _log(f"search {country}")
-    await asyncio.sleep(float(os.environ.get("COMPILOT_TEST_DELAY", "0.01")))
+    slow = country == os.environ.get("COMPILOT_TEST_SLOW")
+    await asyncio.sleep(60 if slow else 0.01)
     return FACTS[(country, field)]
 
 

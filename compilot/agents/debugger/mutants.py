@@ -67,9 +67,9 @@ def _apply(node: ast.AST, option: int) -> str:
         old_bool = node.op
         node.op = _BOOL_SWAPS[type(old_bool)]()
         return f"{type(old_bool).__name__} -> {type(node.op).__name__}"
-    if not isinstance(node, ast.Constant):
+    if not isinstance(node, ast.Constant) or type(node.value) is not int:
         raise TypeError(f"not a mutation site: {ast.dump(node)}")
-    before = node.value
+    before: int = node.value
     node.value = before + option
     return f"constant {before} -> {node.value}"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from compilot.agents.debugger.blocks import BlockMap
 from compilot.agents.debugger.select import Gap, ShownItem
@@ -16,8 +16,8 @@ SYSTEM = ("You are an expert Python programmer. You write correct, simple Python
 MAX_VARS_SHOWN = 12
 
 
-def _state(values: dict[str, str] | object) -> str:
-    items = list(values.items())[:MAX_VARS_SHOWN]  # type: ignore[attr-defined]
+def _state(values: Mapping[str, str]) -> str:
+    items = list(values.items())[:MAX_VARS_SHOWN]
     return ", ".join(f"{k}={v}" for k, v in items) or "(no variables)"
 
 

@@ -215,9 +215,8 @@ def run(spec: dict) -> dict:
         _arm(0)
     blocks = spec.get("blocks")
     for test in spec["tests"]:
-        tracing = blocks is not None and out["trace"] is None
         recorder = None
-        if tracing:
+        if blocks is not None and out["trace"] is None:
             recorder = Recorder(blocks["function"], blocks["lines"], blocks["entries"],
                                 int(spec.get("max_events", 400)), limit)
             sys.settrace(recorder)
