@@ -79,12 +79,12 @@ def _prompt_tokens(client: httpx.Client, state: ServerState, prompt: str) -> int
 
 
 def bench_model(name: str, home: Path, n_prompts: int, max_tokens: int,
-                n_ctx: int) -> dict[str, Any]:
+                config: ServerConfig) -> dict[str, Any]:
     t0 = time.perf_counter()
     path = ensure_bundled(name, home, progress=True)
     assemble_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(prefix="compilot-bench-") as server_home:
-        server = LocalServer(Path(server_home), ServerConfig(n_ctx=n_ctx))
+        server = LocalServer(Path(server_home), config)
         t0 = time.perf_counter()
         state = server.ensure(path, alias=name)
         startup_s = time.perf_counter() - t0
@@ -94,7 +94,8 @@ def bench_model(name: str, home: Path, n_prompts: int, max_tokens: int,
                 runs = [stream_once(client, state, p, max_tokens) for p in PROMPTS[:n_prompts]]
         finally:
             server.stop()
-    return {"model": name, "file_bytes": path.stat().st_size, "n_ctx": n_ctx,
+    return {"model": name, "file_bytes": path.stat().st_size, "n_ctx": config.n_ctx,
+            "n_threads": config.n_threads or os.cpu_count(), "load_avg": os.getloadavg()[0],
             "max_tokens": max_tokens, "ensure_weights_s": round(assemble_s, 2),
             "server_startup_s": round(startup_s, 2), "runs": runs, "summary": _summary(runs)}
 
@@ -116,12 +117,14 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"number of prompts (max {len(PROMPTS)})")
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--n-ctx", type=int, default=4096)
+    parser.add_argument("--n-threads", type=int, default=None, help="default: all cores")
     parser.add_argument("--home", type=Path,
                         default=Path(os.environ.get("COMPILOT_HOME") or default_home()),
                         help="where the weights are cached (COMPILOT_HOME)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    results = [bench_model(m, args.home, args.prompts, args.max_tokens, args.n_ctx)
+    config = ServerConfig(n_ctx=args.n_ctx, n_threads=args.n_threads)
+    results = [bench_model(m, args.home, args.prompts, args.max_tokens, config)
                for m in args.models]
     report = {"benchmark": "model_throughput", "machine": _machine(), "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -131,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['model']}: decode {s['decode_tokens_per_s']} tok/s, prompt "
               f"{s['prompt_tokens_per_s']} tok/s, TTFT {s['ttft_s']} s (median of "
               f"{len(r['runs'])} prompts, {r['max_tokens']} max tokens, "
-              f"startup {r['server_startup_s']} s)")
+              f"{r['n_threads']} threads, startup {r['server_startup_s']} s, "
+              f"load avg {r['load_avg']:.1f})")
     print(f"wrote {args.out}")
     return 0
 

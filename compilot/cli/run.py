@@ -26,8 +26,9 @@ def run(
     model: ModelOpt = None,
     model_name: ModelNameOpt = None,
     constrained: Annotated[str, typer.Option(
-        help="Plan output form: none (free text), json (JSON schema) or grammar (GBNF).")
-    ] = "json",
+        help="Plan output form: auto (what the server enforces), json (JSON schema), "
+             "grammar (GBNF) or none (free text).")
+    ] = "auto",
     max_replans: Annotated[int, typer.Option(help="How many times the joiner may replan.")] = 2,
     thread_id: Annotated[str | None, typer.Option(help="Resume or name this run.")] = None,
     db: Annotated[str | None, typer.Option(help="SQLite checkpoint file.")] = None,
@@ -38,20 +39,23 @@ def run(
     from compilot.errors import ConfigError
     from compilot.tools.registry import load_tools
     from compilot.workflows.models import open_model
+    from compilot.workflows.run import resolve_constrained
 
     with user_errors():
-        if constrained not in ("none", "json", "grammar"):
-            raise ConfigError(f"--constrained must be none, json or grammar, not "
+        if constrained not in ("auto", "none", "json", "grammar"):
+            raise ConfigError(f"--constrained must be auto, none, json or grammar, not "
                               f"{constrained!r}")
         registry = [t for spec in tools for t in load_tools(spec)]
         settings = load_settings(**model_overrides(model, model_name))
         chat = open_model(settings, progress=not json)
-        kwargs: dict[str, Any] = {"tools": registry, "model": chat, "constrained": constrained,
+        form, chat = resolve_constrained(chat, constrained,  # type: ignore[arg-type]
+                                         settings.home)
+        kwargs: dict[str, Any] = {"tools": registry, "model": chat, "constrained": form,
                                   "max_replans": max_replans, "thread_id": thread_id,
                                   "db_path": db}
         result = asyncio.run(_drive(request, kwargs, live=not json))
     if json:
-        print_json(dataclasses.asdict(result))
+        print_json({**dataclasses.asdict(result), "constrained": form})
         return
     if result.status == "interrupted":
         console.print("waiting for approval:", markup=False, style="yellow")

@@ -103,6 +103,8 @@ class Budget:
 
     max_calls: int | None = None
     max_tokens: int | None = None
+    deadline: float | None = None
+    """``time.monotonic()`` after which no new call starts (the run's wall-time limit)."""
 
 
 class RecordingModel:
@@ -124,6 +126,8 @@ class RecordingModel:
             raise BudgetExhausted(f"model-call budget of {b.max_calls} spent")
         if b.max_tokens is not None and r.total_tokens >= b.max_tokens:
             raise BudgetExhausted(f"token budget of {b.max_tokens} spent")
+        if b.deadline is not None and time.monotonic() >= b.deadline:
+            raise BudgetExhausted("wall-time limit reached")
 
     def _record(self, messages: MessagesLike, options: GenerationOptions | None,
                 completion: Completion | None, start: float, error: str | None) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from langgraph.types import Command
 
+from compilot.errors import ConfigError
 from compilot.executor.config import ExecutorConfig
 from compilot.executor.graph import Runtime, approval_resume, build_graph
 from compilot.executor.results import TaskFinished, TaskStarted
@@ -32,6 +33,7 @@ from compilot.tools.registry import ToolRegistry, as_registry
 from compilot.tools.tool import Tool
 
 Event = TaskStarted | TaskFinished | ModelCall
+ConstrainedOrAuto = Constrained | Literal["auto"]
 Approver = Callable[[list[dict[str, Any]]], dict[str, bool] | list[int]]
 
 
@@ -73,7 +75,9 @@ class RunResult:
 
 
 @dataclass
-class _Collector:
+class TraceCollector:
+    """Turns a run's events into the :class:`Trace` parts (and forwards them to ``sink``)."""
+
     sink: Callable[[Event], None] | None = None
     tasks: list[TaskTrace] = field(default_factory=list)
     calls: list[ModelCall] = field(default_factory=list)
@@ -89,6 +93,34 @@ class _Collector:
             self.sink(event)
 
 
+def resolve_constrained(model: ChatModel, constrained: ConstrainedOrAuto = "auto",
+                        home: Path | None = None) -> tuple[Constrained, ChatModel]:
+    """The output form to use, and the model to use it with.
+
+    ``auto`` asks the endpoint's cached capability probe (probing once if needed): a JSON
+    schema where it is enforced, else a GBNF grammar, else free text. The probed model
+    carries its capabilities (so the schema goes on the wire in the form that worked).
+    Models without an endpoint (test doubles) get ``none``: pass a form to test another."""
+    if constrained != "auto":
+        if constrained not in ("none", "json", "grammar"):
+            raise ConfigError(f"constrained must be auto, none, json or grammar, not "
+                              f"{constrained!r}")
+        return constrained, model
+    from compilot.llm.client import LiteLLMModel
+
+    if not isinstance(model, LiteLLMModel) or not model.endpoint.api_base:
+        return "none", model
+    caps = model.capabilities
+    if caps is None:
+        from compilot.config import load_settings
+        from compilot.llm.probe import probe
+
+        caps = probe(model, model.endpoint, home or load_settings().home)
+        model = model.with_options(capabilities=caps)
+    form: Constrained = "json" if caps.json_schema else "grammar" if caps.grammar else "none"
+    return form, model
+
+
 @asynccontextmanager
 async def _checkpointer(db_path: str | Path | None) -> AsyncIterator[Any]:
     if db_path is None:
@@ -102,7 +134,7 @@ async def _checkpointer(db_path: str | Path | None) -> AsyncIterator[Any]:
 
 async def arun(request: str, *, tools: ToolRegistry | Iterable[Tool | Callable[..., Any]],
                model: ChatModel, thread_id: str | None = None,
-               db_path: str | Path | None = None, constrained: Constrained = "none",
+               db_path: str | Path | None = None, constrained: ConstrainedOrAuto = "auto",
                examples: str | None = DEFAULT_EXAMPLES, max_replans: int = 2,
                executor: ExecutorConfig | None = None,
                approvals: dict[str, bool] | list[int] | None = None,
@@ -110,9 +142,11 @@ async def arun(request: str, *, tools: ToolRegistry | Iterable[Tool | Callable[.
                on_event: Callable[[Event], None] | None = None) -> RunResult:
     """Answer ``request`` with a plan of tool calls. Re-running with the same ``thread_id``
     and ``db_path`` resumes the thread (after a kill, or with ``approvals`` after an
-    interrupt); ``approve`` answers approval interrupts in-process instead."""
+    interrupt); ``approve`` answers approval interrupts in-process instead. ``constrained``:
+    see :func:`resolve_constrained`."""
     registry, thread_id = as_registry(tools), thread_id or uuid.uuid4().hex
-    collect, begin = _Collector(on_event), time.perf_counter()
+    constrained, model = resolve_constrained(model, constrained)
+    collect, begin = TraceCollector(on_event), time.perf_counter()
     store = TaskStore(store_path(db_path))
     try:
         async with _checkpointer(db_path) as saver:

@@ -6,6 +6,7 @@ with the sandbox's python. This module only uses ``Sandbox.write_file`` and ``Sa
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from compilot.agents.debugger.blocks import BlockMap
 from compilot.sandboxes.base import Sandbox
 
-TRACER_SOURCE = (Path(__file__).parent / "tracer_script.py").read_text(encoding="utf-8")
+
+@functools.cache
+def tracer_source() -> str:
+    """The text of :mod:`tracer_script`, shipped into the sandbox."""
+    return (Path(__file__).parent / "tracer_script.py").read_text(encoding="utf-8")
 
 
 class TraceConfig(BaseModel):
@@ -112,7 +117,7 @@ def run_program(sandbox: Sandbox, source: str, tests: Sequence[str], *,
             "timeout": config.test_timeout_s, "max_events": config.max_events,
             "max_repr": config.max_repr}
     script, spec_path = f"{config.workdir}/tracer.py", f"{config.workdir}/input.json"
-    sandbox.write_file(script, TRACER_SOURCE)
+    sandbox.write_file(script, tracer_source())
     sandbox.write_file(spec_path, json.dumps(spec))
     limit = config.test_timeout_s * max(len(tests), 1) + 20.0
     result = sandbox.exec([config.python, script, spec_path], timeout=limit)

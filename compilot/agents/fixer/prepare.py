@@ -79,7 +79,9 @@ def prepare(repo: Path, workdir: Path, *, commit: str | None = None,
             f"{source} has no commit {wanted!r}" if commit else f"{source} has no commit yet",
             hint=None if commit else f"git -C {source} add -A && git -C {source} commit -m init")
     sha = proc.stdout.strip()
-    status = git(source, "status", "--porcelain", "--untracked-files=no")
+    # --no-optional-locks: git status must not refresh (rewrite) the user's index.
+    status = git(source, "--no-optional-locks", "status", "--porcelain",
+                 "--untracked-files=no")
     dirty = tuple(line[3:] for line in status.splitlines() if line.strip())
     root = Path(workdir) / "repo"
     git(Path(workdir), "clone", "--quiet", "--shared", "--no-checkout", str(source), str(root))

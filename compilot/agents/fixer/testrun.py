@@ -109,3 +109,12 @@ def test_tree(tree: Path, config: SandboxConfig, test_command: str, *,
         suite = run_tests(box, pytest_command(test_command, deselect=[REPRO_PATH]), timeout,
                           label=test_command)
     return TreeTests(repro_run, suite)
+
+
+def run_repro(tree: Path, config: SandboxConfig, test_command: str, repro: str, *,
+              timeout: float) -> TestRun:
+    """Only the reproduction test, on ``tree``."""
+    with make_sandbox(config, workspace=tree) as box:
+        box.write_file(REPRO_PATH, repro)
+        return run_tests(box, pytest_command(test_command, [REPRO_PATH]), timeout,
+                         label=f"{test_command} {REPRO_PATH}")

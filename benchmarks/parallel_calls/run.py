@@ -1,0 +1,109 @@
+"""Parallel function calling: compilot's LLMCompiler-style planner vs ReAct and two peers.
+
+Every method answers the same questions (questions.jsonl) with the same tools and the same
+model server; per method and question type: accuracy, mean wall time, model calls, tokens,
+and the speedup over ReAct. Results are saved after every question and a rerun resumes.
+
+    benchmarks/.venv/bin/python benchmarks/parallel_calls/run.py --limit 10 \
+        --methods compilot,react --model bundled:qwen2.5-coder-1.5b
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from methods import runners, timed  # noqa: E402
+from score import correct  # noqa: E402
+from summary import render, summarise  # noqa: E402
+
+DEFAULT_METHODS = "compilot,compilot-free,react,react-free,langgraph-react,llmcompiler"
+
+
+def _args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None, help="first N questions")
+    ap.add_argument("--types", default="", help="only these types (comma-separated)")
+    ap.add_argument("--methods", default=DEFAULT_METHODS)
+    ap.add_argument("--model", default="bundled:qwen2.5-coder-1.5b")
+    ap.add_argument("--questions", type=Path, default=HERE / "questions.jsonl")
+    ap.add_argument("--out", type=Path,
+                    default=HERE.parent / "results" / "parallel_calls.json")
+    ap.add_argument("--timeout", type=float, default=420.0, help="per question and method")
+    ap.add_argument("--summary-only", action="store_true")
+    return ap.parse_args()
+
+
+def _questions(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in args.questions.read_text().splitlines() if line]
+    if args.types:
+        wanted = set(args.types.split(","))
+        rows = [r for r in rows if r["type"] in wanted]
+    return rows[:args.limit] if args.limit else rows
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"runs": {}}
+
+
+def _save(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    tmp.replace(path)
+
+
+def _open(source: str) -> tuple[Any, str]:
+    from compilot.config import load_settings
+    from compilot.workflows.models import open_model
+    from compilot.workflows.run import resolve_constrained
+
+    settings = load_settings(model={"source": source})
+    model = open_model(settings)
+    form, model = resolve_constrained(model, "auto", settings.home)
+    return model, form
+
+
+async def main() -> None:
+    args = _args()
+    data, questions = _load(args.out), _questions(args)
+    methods = [m for m in args.methods.split(",") if m]
+    if not args.summary_only:
+        all_runners = runners()
+        unknown = [m for m in methods if m not in all_runners]
+        if unknown:
+            raise SystemExit(f"unknown methods {unknown}; known: {', '.join(all_runners)}")
+        model, form = _open(args.model)
+        data.update({"model": args.model, "auto_constrained": form})
+        for q in questions:
+            for method in methods:
+                key = f"{method}/{q['id']}"
+                if key in data["runs"]:
+                    continue
+                rec = await timed(all_runners[method], q["question"], model, args.timeout)
+                rec.update({"method": method, "id": q["id"], "type": q["type"],
+                            "expected": q["answer"], "correct": correct(q, rec.get("answer"))})
+                data["runs"][key] = rec
+                _save(args.out, data)
+                print(f"{key:28s} {q['type']:15s} {'OK ' if rec['correct'] else 'BAD'} "
+                      f"{rec['wall_s']:7.1f}s {str(rec.get('answer'))[:50]!r} "
+                      f"{rec.get('error', '')[:80]}", flush=True)
+    ids = {q["id"] for q in questions}
+    table = summarise([r for r in data["runs"].values() if r["id"] in ids])
+    data["summary"] = table
+    if not args.summary_only:
+        _save(args.out, data)
+    print(render(table))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

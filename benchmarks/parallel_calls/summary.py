@@ -1,0 +1,44 @@
+"""Per method x question type: accuracy, mean wall time, model calls, tokens; speedup vs
+ReAct on the questions both answered (same questions, so the means compare)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from statistics import mean
+from typing import Any
+
+TYPES = ("fanout-2", "fanout-4", "fanout-8", "dependent-2hop", "math")
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in runs:
+        by[(r["method"], r["type"])].append(r)
+        by[(r["method"], "all")].append(r)
+    react = {(r["type"], r["id"]): r["wall_s"] for r in runs if r["method"] == "react"}
+    out: dict[str, Any] = {}
+    for (method, qtype), rows in sorted(by.items()):
+        paired = [(react[(r["type"], r["id"])], r["wall_s"]) for r in rows
+                  if (r["type"], r["id"]) in react]
+        out[f"{method}/{qtype}"] = {
+            "method": method, "type": qtype, "n": len(rows),
+            "accuracy": round(sum(r["correct"] for r in rows) / len(rows), 3),
+            "wall_s": round(mean(r["wall_s"] for r in rows), 2),
+            "model_calls": round(mean(r.get("model_calls") or 0 for r in rows), 2),
+            "tokens": round(mean(r.get("tokens") or 0 for r in rows)),
+            "errors": sum(1 for r in rows if r.get("error")),
+            "speedup_vs_react": round(sum(a for a, _ in paired) / sum(b for _, b in paired),
+                                      2) if paired else None}
+    return out
+
+
+def render(table: dict[str, Any]) -> str:
+    head = (f"{'method':16s} {'type':15s} {'n':>3s} {'acc':>5s} {'wall_s':>7s} {'calls':>6s} "
+            f"{'tokens':>7s} {'err':>4s} {'x react':>7s}")
+    lines = [head, "-" * len(head)]
+    for row in table.values():
+        sp = "" if row["speedup_vs_react"] is None else f"{row['speedup_vs_react']:.2f}"
+        lines.append(f"{row['method']:16s} {row['type']:15s} {row['n']:3d} "
+                     f"{row['accuracy']:5.2f} {row['wall_s']:7.1f} {row['model_calls']:6.1f} "
+                     f"{row['tokens']:7d} {row['errors']:4d} {sp:>7s}")
+    return "\n".join(lines)

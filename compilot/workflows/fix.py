@@ -1,0 +1,189 @@
+"""SDK entry of the issue fixer: ``fix(repo, issue) -> FixResult``.
+
+The pipeline (compilot/agents/fixer/): prepare a private clone -> look-ups in parallel through
+the executor (localise, read files, baseline tests) -> reproduction test -> candidate edits ->
+sandbox validation -> ranked result with its evidence. The user's repository is only written
+by ``apply=True`` / ``commit=True``, and only when a patch was validated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compilot.agents.fixer import candidates as cand_mod
+from compilot.agents.fixer.lookups import run_lookups
+from compilot.agents.fixer.prepare import apply_to_user, new_tree, prepare
+from compilot.agents.fixer.prompts import context_message
+from compilot.agents.fixer.report import FixResult, candidate_json, write_artifacts
+from compilot.agents.fixer.reproduce import Reproduction, reproduce
+from compilot.config import Settings, load_settings
+from compilot.memory.trajectory import Budget, BudgetExhausted, RecordingModel, TrajectoryRecorder
+
+if TYPE_CHECKING:
+    from compilot.llm.types import ChatModel
+
+__all__ = ["FixLimits", "FixResult", "afix", "fix"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FixLimits:
+    """Bounds of one run."""
+
+    max_steps: int = 12
+    """Model calls in all (reproduction, edits, feedback retries)."""
+    wall_time_s: float = 1800.0
+    """No new model call starts after this long."""
+    token_budget: int | None = 200_000
+    test_timeout_s: float = 120.0
+    """Timeout of one test command in the sandbox."""
+    edit_attempts: int = 3
+    repro_attempts: int = 2
+
+
+def _default_run_dir(settings: Settings) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return Path(settings.home) / "runs" / f"fix-{stamp}"
+
+
+def _constrained(model: ChatModel, settings: Settings) -> bool:
+    """Ask the probe whether the server enforces a JSON schema (cached per endpoint)."""
+    endpoint = getattr(model, "endpoint", None)
+    if endpoint is None:
+        return False
+    from compilot.llm.probe import probe
+
+    return probe(model, endpoint, Path(settings.home)).json_schema
+
+
+def fix(repo: Path | str, issue: str, *, model: ChatModel | None = None,
+        settings: Settings | None = None, candidates: int = 2,
+        limits: FixLimits | None = None, constrained: bool | None = None,
+        base_commit: str | None = None, test_command: str | None = None,
+        run_dir: Path | None = None, apply: bool = False, commit: bool = False,
+        temperature: float = 0.7, progress: Progress | None = None) -> FixResult:
+    """Fix ``issue`` in the git repository ``repo``; see the module docstring.
+
+    ``constrained`` forces (or forbids) schema-constrained output; by default the capability
+    probe decides for served models and scripted models get free text."""
+    settings = settings or load_settings()
+    limits = limits or FixLimits()
+    run_dir = Path(run_dir) if run_dir else _default_run_dir(settings)
+    say = progress or (lambda _msg: None)
+    recorder = TrajectoryRecorder(run_dir / "trajectory.jsonl")
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="compilot-fix-") as tmp:
+        work = Path(tmp)
+        with recorder.tool("prepare", {"repo": str(repo), "commit": base_commit}):
+            prepared = prepare(Path(repo), work, commit=base_commit, test_command=test_command)
+        if model is None:
+            from compilot.workflows.models import open_model
+
+            model = open_model(settings, progress=progress is not None)
+        if constrained is None:
+            constrained = _constrained(model, settings)
+        budget = Budget(limits.max_steps, limits.token_budget, start + limits.wall_time_s)
+        chat = RecordingModel(model, recorder, budget)
+        run = _Run(prepared, work, chat, recorder, settings, limits, constrained, say)
+        result = run.execute(issue, candidates, temperature, run_dir, start)
+        write_artifacts(result)
+        if result.ok and (apply or commit):
+            result = run.deliver(result, apply=apply, commit=commit, issue=issue)
+            write_artifacts(result)
+    return result
+
+
+async def afix(repo: Path | str, issue: str, **kwargs: object) -> FixResult:
+    """:func:`fix` in a worker thread, for async callers."""
+    return await asyncio.to_thread(fix, repo, issue, **kwargs)  # type: ignore[arg-type]
+
+
+class _Run:
+    """The steps of one run, sharing its clone, model and trajectory."""
+
+    def __init__(self, prepared, work, chat, recorder, settings, limits, constrained,
+                 say) -> None:  # type: ignore[no-untyped-def]
+        self.prepared, self.work, self.chat = prepared, work, chat
+        self.recorder, self.limits, self.say = recorder, limits, say
+        self.sandbox = settings.sandbox
+        self.constrained = constrained
+        self.notes: list[str] = []
+        if prepared.dirty:
+            self.notes.append("uncommitted changes in your tree were not part of the copy: "
+                              + ", ".join(prepared.dirty[:10]))
+
+    def execute(self, issue: str, count: int, temperature: float, run_dir: Path,
+                start: float) -> FixResult:
+        base = new_tree(self.prepared, self.work / "base")
+        self.say("localising and running the existing tests (in parallel)")
+        look = run_lookups(base, issue, sandbox=self.sandbox,
+                           test_command=self.prepared.test_command,
+                           timeout=self.limits.test_timeout_s,
+                           on_event=lambda name, data: self.recorder.event(
+                               "tool_call", name=name, **data))
+        context = context_message(issue, look.localization, look.files)
+        repro, stopped = self._reproduce(context, base)
+        hint = "" if not repro.code else (
+            "\n\n# Reproduction test (fails on the current code)\n```python\n"
+            f"{repro.code.strip()}\n```" if repro.reproduced else "")
+        cands: list[cand_mod.Candidate] = []
+        if stopped is None:
+            self.chat.step = "edit"
+            cands, stopped = cand_mod.generate(
+                self.chat, self.prepared, self.work, context, count=count,
+                constrained=self.constrained, paths=look.repo_files, temperature=temperature,
+                max_attempts=self.limits.edit_attempts, repro_hint=hint, on_step=self.say)
+        with self.recorder.tool("validate", {"candidates": len(cands)}):
+            cand_mod.validate(cands, sandbox=self.sandbox,
+                              test_command=self.prepared.test_command,
+                              repro=repro.code if repro.reproduced else None,
+                              suite_before=look.baseline,
+                              repro_before=repro.before if repro.reproduced else None,
+                              timeout=self.limits.test_timeout_s, on_step=self.say)
+        chosen = cand_mod.best(cands)
+        status = ("no_patch" if chosen is None else "fixed" if chosen.validated
+                  else "unvalidated")
+        evidence = chosen.evidence if chosen is not None else None
+        if evidence is None:
+            evidence = cand_mod.Evidence(look.baseline, None, repro.before, None)
+        return FixResult(
+            status=status, patch=chosen.diff if chosen else "", evidence=evidence,
+            run_dir=run_dir, trajectory_path=self.recorder.path, reproduced=repro.reproduced,
+            repro_test=repro.code, stopped=stopped,
+            candidates=tuple(candidate_json(c) for c in cands), model=self.chat.name,
+            model_calls=self.recorder.model_calls, tokens=self.recorder.total_tokens,
+            duration_s=time.monotonic() - start, notes=tuple(self.notes))
+
+    def _reproduce(self, context: str, base: Path) -> tuple[Reproduction, str | None]:
+        self.say("asking the model for a reproduction test")
+        self.chat.step = "reproduce"
+        try:
+            with self.recorder.tool("reproduce", {"attempts": self.limits.repro_attempts}) as i:
+                repro = reproduce(self.chat, context, base, sandbox=self.sandbox,
+                                  test_command=self.prepared.test_command,
+                                  timeout=self.limits.test_timeout_s,
+                                  constrained=self.constrained,
+                                  attempts=self.limits.repro_attempts)
+                i["result"] = {"reproduced": repro.reproduced, "attempts": repro.attempts}
+        except BudgetExhausted as exc:
+            return Reproduction(None, None, 0), str(exc)
+        if not repro.reproduced:
+            self.notes.append("the reproduction test did not fail on the unchanged code; "
+                              "it is not used as evidence")
+        return repro, None
+
+    def deliver(self, result: FixResult, *, apply: bool, commit: bool, issue: str) -> FixResult:
+        title = issue.strip().splitlines()[0][:60] if issue.strip() else "issue"
+        with self.recorder.tool("deliver", {"apply": apply, "commit": commit}):
+            branch = apply_to_user(self.prepared, result.patch, apply=apply, commit=commit,
+                                   message=f"compilot fix: {title}")
+        return replace(result, applied=apply, branch=branch)
+
