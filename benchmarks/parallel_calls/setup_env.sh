@@ -8,7 +8,7 @@ python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null || python=python3
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
-"$venv/bin/pip" install --quiet -e "$root" \
+"$venv/bin/pip" install --quiet -e "$root[local]" \
     "countryinfo==1.0.1" \
     "llmcompiler==2.0.1" \
     "langchain-openai>=1,<2" \

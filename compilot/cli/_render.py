@@ -31,9 +31,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ComPilotError as exc:
-        err_console.print(f"error: {exc.message}", markup=False, style="bold red")
+        err_console.print(f"error: {exc.message}", markup=False, style="bold red", soft_wrap=True)
         if exc.hint:
-            err_console.print(f"  fix: {exc.hint}", markup=False)
+            err_console.print(f"  fix: {exc.hint}", markup=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
