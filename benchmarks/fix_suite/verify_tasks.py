@@ -29,12 +29,20 @@ _OUTCOMES = ("PASSED", "FAILED", "ERROR", "XFAIL", "XPASS")
 
 
 def parse_outcomes(output: str) -> dict[str, str]:
-    """Node id -> outcome from pytest's `-rA` short summary lines."""
-    outcomes = {}
+    """Node id -> outcome from pytest's `-rA` short summary lines.
+
+    A failing subtest (`SUBFAILED(...) id`, pytest >= 9) marks its test FAILED even though
+    pytest also lists the test itself as PASSED.
+    """
+    outcomes: dict[str, str] = {}
     for line in output.splitlines():
         word, _, rest = line.partition(" ")
+        if word.startswith("SUBFAILED"):
+            word = "FAILED"
         if word in _OUTCOMES and "::" in rest:
-            outcomes[rest.split(" - ")[0].strip()] = word
+            node = rest.split(" - ")[0].strip()
+            if outcomes.get(node) not in ("FAILED", "ERROR"):
+                outcomes[node] = word
     return outcomes
 
 

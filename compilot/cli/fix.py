@@ -90,23 +90,49 @@ def fix(
         "--allow-unsandboxed", help="Run locally when Docker is missing.")] = False,
     json: JsonOpt = False,
     format: FormatOpt = None,
+    instances: Annotated[Path | None, typer.Option("--instances", help="SWE-bench "
+                         "instances file (JSON/JSONL); writes --preds.")] = None,
+    preds: Annotated[Path, typer.Option("--preds", help="Predictions file (resumed).")
+                     ] = Path("preds.jsonl"),
 ) -> None:
     """Fix an issue in a git repository; exit 0 only with a test-validated patch."""
     from compilot.workflows.fix import FixLimits
     from compilot.workflows.fix import fix as run_fix
 
     with user_errors():
-        text = _issue_text(issue, issue_file)
         fmt = _check_format(format)
         settings = _settings(model, model_name, local, allow_unsandboxed)
         limits = FixLimits(max_steps=max_steps, wall_time_s=wall_time,
                            token_budget=token_budget, test_timeout_s=test_timeout)
+        if instances is not None:
+            _swebench(instances, preds, _model(model), settings, limits, candidates,
+                      constrained, out, json)
+            return
+        text = _issue_text(issue, issue_file)
         result = run_fix(repo, text, model=_model(model), settings=settings,
                          candidates=candidates, limits=limits, constrained=constrained,
                          test_command=test_command, run_dir=out, apply=apply, commit=commit,
                          progress=_progress(json))
     show(result, json=json, fmt=fmt)
     raise typer.Exit(0 if result.ok else 1)
+
+
+def _swebench(instances: Path, preds: Path, model: Any, settings: Any, limits: Any,
+              candidates: int, constrained: bool | None, out: Path | None, json: bool) -> None:
+    from compilot.workflows.fix import fix_instances
+
+    written = fix_instances(instances, preds, model=model, settings=settings, runs_dir=out,
+                            progress=_progress(json), candidates=candidates, limits=limits,
+                            constrained=constrained)
+    summary = {"preds": str(preds), "written": len(written),
+               "validated": sum(1 for r in written if r.get("validated")),
+               "empty": sum(1 for r in written if not r.get("model_patch"))}
+    if json:
+        print_json({**summary, "records": written})
+    else:
+        console.print(f"{summary['written']} new prediction(s) in {preds}: "
+                      f"{summary['validated']} validated, {summary['empty']} empty patches",
+                      markup=False)
 
 
 def demo(
@@ -188,7 +214,7 @@ def _verdict(result: Any) -> None:
         console.print(f"NOT FIXED: no applicable patch ({usage}).", style="bold red")
     if result.stopped:
         console.print(f"stopped early: {result.stopped}", markup=False)
-    extra = f"; applied to your tree" if result.applied else ""
+    extra = "; applied to your tree" if result.applied else ""
     extra += f"; committed on branch {result.branch}" if result.branch else ""
     console.print(f"patch: {result.patch_path}\nevidence: {result.run_dir / 'evidence.json'}"
                   f"\ntrajectory: {result.trajectory_path}{extra}", markup=False)

@@ -29,7 +29,7 @@ from compilot.memory.trajectory import Budget, BudgetExhausted, RecordingModel, 
 if TYPE_CHECKING:
     from compilot.llm.types import ChatModel
 
-__all__ = ["FixLimits", "FixResult", "afix", "fix"]
+__all__ = ["FixLimits", "FixResult", "afix", "fix", "fix_instances"]
 
 Progress = Callable[[str], None]
 
@@ -104,6 +104,31 @@ def fix(repo: Path | str, issue: str, *, model: ChatModel | None = None,
 async def afix(repo: Path | str, issue: str, **kwargs: object) -> FixResult:
     """:func:`fix` in a worker thread, for async callers."""
     return await asyncio.to_thread(fix, repo, issue, **kwargs)  # type: ignore[arg-type]
+
+
+def fix_instances(instances: Path | str, preds: Path | str, *, model: ChatModel | None = None,
+                  settings: Settings | None = None, runs_dir: Path | None = None,
+                  progress: Progress | None = None, **kwargs: object) -> list[dict]:
+    """SWE-bench format: solve each unfinished instance of ``instances`` and append its
+    prediction to ``preds`` (resumable). ``kwargs`` go to :func:`fix`."""
+    from compilot.agents.fixer.swebench import run_instances
+
+    settings = settings or load_settings()
+    if model is None:
+        from compilot.workflows.models import open_model
+
+        model = open_model(settings, progress=progress is not None)
+    base = Path(runs_dir) if runs_dir else _default_run_dir(settings)
+
+    def solve(inst):  # type: ignore[no-untyped-def]
+        if progress is not None:
+            progress(f"instance {inst.instance_id}")
+        return fix(inst.repo, inst.problem_statement, model=model, settings=settings,
+                   base_commit=inst.base_commit, test_command=inst.test_command,
+                   run_dir=base / inst.instance_id, progress=progress,
+                   **kwargs)  # type: ignore[arg-type]
+
+    return run_instances(Path(instances), Path(preds), model_name=model.name, solve=solve)
 
 
 class _Run:

@@ -97,8 +97,9 @@ def resolve_constrained(model: ChatModel, constrained: ConstrainedOrAuto = "auto
                         home: Path | None = None) -> tuple[Constrained, ChatModel]:
     """The output form to use, and the model to use it with.
 
-    ``auto`` asks the endpoint's cached capability probe (probing once if needed): a JSON
-    schema where it is enforced, else a GBNF grammar, else free text. The probed model
+    ``auto`` asks the endpoint's cached capability probe (probing once if needed): a GBNF
+    grammar where it is enforced (the plan stays streamed text, so tasks dispatch while the
+    model writes), else a JSON schema, else free text. The probed model
     carries its capabilities (so the schema goes on the wire in the form that worked).
     Models without an endpoint (test doubles) get ``none``: pass a form to test another."""
     if constrained != "auto":
@@ -117,7 +118,7 @@ def resolve_constrained(model: ChatModel, constrained: ConstrainedOrAuto = "auto
 
         caps = probe(model, model.endpoint, home or load_settings().home)
         model = model.with_options(capabilities=caps)
-    form: Constrained = "json" if caps.json_schema else "grammar" if caps.grammar else "none"
+    form: Constrained = "grammar" if caps.grammar else "json" if caps.json_schema else "none"
     return form, model
 
 

@@ -1,5 +1,6 @@
 """`compilot run` through a real subprocess against a fake OpenAI-compatible server that
-answers the capability probe like llama.cpp does, so ``--constrained auto`` picks JSON."""
+answers the capability probe like llama.cpp does, so ``--constrained auto`` picks the
+grammar (streamed text plan), and ``--constrained json`` a JSON plan."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from compilot.testing import FakeOpenAIServer
 from compilot.testing.fake_server import Reply, llama_cpp_like
@@ -35,11 +38,15 @@ PLAN = {"thought": "two lookups, then add", "tasks": [
     {"id": 3, "tool": "math", "args": {"expression": "$1 + $2"}}]}
 
 
+TEXT_PLAN = ('1. population(country="France")\n2. population(country="Spain")\n'
+             '3. math(expression="$1 + $2")\n4. join()')
+
+
 def responder(body: dict[str, Any]) -> Reply:
     """The probe's requests get llama.cpp's behaviour; the plan and the join their JSON."""
     system = body["messages"][0]["content"] if body["messages"][0]["role"] == "system" else ""
     if "You are a planner" in system:
-        return json.dumps(PLAN)
+        return TEXT_PLAN if body.get("grammar") else json.dumps(PLAN)
     if "Given the question and the results" in system:
         results = body["messages"][-1]["content"]
         answer = "116" if "-> 116.0" in results else "unknown"
@@ -55,11 +62,12 @@ def compilot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_run_answers_with_auto_json_plan_and_trace(tmp_path: Path) -> None:
+@pytest.mark.parametrize("form", ["auto", "json"])
+def test_run_answers_with_a_constrained_plan_and_trace(tmp_path: Path, form: str) -> None:
     (tmp_path / "cli_run_tools.py").write_text(TOOLS_MODULE)
     with FakeOpenAIServer(responder=responder) as server:
         out = compilot("run", "Total population of France and Spain?",
-                       "--tools", "cli_run_tools:TOOLS", "--json",
+                       "--tools", "cli_run_tools:TOOLS", "--json", "--constrained", form,
                        "--model", f"openai:{server.base_url}", "--model-name", "fake-model",
                        cwd=tmp_path)
         assert out.returncode == 0, out.stderr
@@ -67,14 +75,17 @@ def test_run_answers_with_auto_json_plan_and_trace(tmp_path: Path) -> None:
         plan_request = next(b for b in server.requests
                             if "You are a planner" in b["messages"][0]["content"])
     assert data["answer"] == "116" and data["status"] == "done"
-    assert data["constrained"] == "json"
-    assert plan_request["response_format"]["type"] == "json_object"
+    if form == "auto":
+        assert data["constrained"] == "grammar" and "call-population" in plan_request["grammar"]
+    else:
+        assert data["constrained"] == "json"
+        assert plan_request["response_format"]["type"] == "json_object"
     tasks = sorted(data["trace"]["tasks"], key=lambda t: t["id"])
     assert [(t["tool"], t["status"]) for t in tasks] == [
         ("population", "ok"), ("population", "ok"), ("math", "ok")]
     assert [c["purpose"] for c in data["trace"]["model_calls"]] == ["plan", "join"]
-    # the probe result is cached in COMPILOT_HOME for the next run
-    assert list((tmp_path / "home" / "probe").glob("*.json"))
+    # auto probed the endpoint once and cached the result in COMPILOT_HOME
+    assert bool(list((tmp_path / "home" / "probe").glob("*.json"))) == (form == "auto")
 
 
 def test_run_free_text_when_told(tmp_path: Path) -> None:

@@ -20,9 +20,15 @@ from compilot.workflows.fix import FixLimits, fix
 
 REPRO = ("```python\nfrom calc.ops import add\n\n\ndef test_add():\n"
          "    assert add(2, 3) == 5\n```")
-RIGHT = "calc/ops.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n"
-WRONG = "calc/ops.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a * b\n>>>>>>> REPLACE\n"
-MISS = "calc/ops.py\n<<<<<<< SEARCH\n    return a minus b\n=======\n    return a + b\n>>>>>>> REPLACE\n"
+
+
+def block(old: str, new: str) -> str:
+    return f"calc/ops.py\n<<<<<<< SEARCH\n    {old}\n=======\n    {new}\n>>>>>>> REPLACE\n"
+
+
+RIGHT = block("return a - b", "return a + b")
+WRONG = block("return a - b", "return a * b")
+MISS = block("return a minus b", "return a + b")
 ISSUE = "add(2, 3) returns -1 instead of 5"
 
 

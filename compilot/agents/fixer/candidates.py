@@ -55,8 +55,7 @@ class Evidence:
 
     @property
     def reproduced(self) -> bool:
-        r = self.repro_before
-        return r is not None and not r.ok and bool(r.failed)
+        return self.repro_before is not None and self.repro_before.failed_cleanly
 
     @property
     def validated(self) -> bool:

@@ -32,7 +32,7 @@ class Reproduction:
     @property
     def reproduced(self) -> bool:
         """It ran, and failed, before any change (the only state in which it is evidence)."""
-        return self.before is not None and not self.before.ok and bool(self.before.failed)
+        return self.before is not None and self.before.failed_cleanly
 
 
 def extract_test(text: str, constrained: bool) -> str | None:
@@ -42,23 +42,35 @@ def extract_test(text: str, constrained: bool) -> str | None:
             code = json.loads(text).get("test_code")
         except (ValueError, AttributeError):
             return None
-        return code if isinstance(code, str) and code.strip() else None
+        return code if isinstance(code, str) and "def test" in code else None
     blocks = _BLOCK.findall(text)
     code = max(blocks, key=len) if blocks else text
     return code if "def test" in code else None
 
 
+def _syntax_error(code: str) -> str | None:
+    """tree-sitter is lenient with indentation; the interpreter that will run it is not."""
+    problem = check_syntax(code, "test_compilot_repro.py")
+    if problem is not None:
+        return f"{problem.message} at line {problem.line}"
+    try:
+        compile(code, "test_compilot_repro.py", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{exc.msg} at line {exc.lineno}"
+    return None
+
+
 def _problem(code: str | None, run: TestRun | None) -> str | None:
     if code is None:
         return "No test function (def test_...) was found in your answer."
-    syntax = check_syntax(code, "test_compilot_repro.py")
+    syntax = _syntax_error(code)
     if syntax is not None:
-        return f"The test does not parse: {syntax.message} at line {syntax.line}."
+        return f"The test does not parse: {syntax}."
     if run is not None and run.ok:
         return ("The test PASSED on the current code, so it does not reproduce the issue. "
                 "Write a test that fails because of the bug.")
-    if run is not None and not run.failed:
-        return f"The test could not run:\n{run.output[-1500:]}"
+    if run is not None and not run.failed_cleanly:
+        return f"The test could not run (collection error):\n{run.output[-1500:]}"
     return None
 
 
@@ -77,7 +89,7 @@ def reproduce(model: ChatModel, context: str, tree: Path, *, sandbox: SandboxCon
         answer = model.complete(messages, options).text
         code = extract_test(answer, constrained)
         run = None
-        if code is not None and check_syntax(code) is None:
+        if code is not None and _syntax_error(code) is None:
             run = run_repro(tree, sandbox, test_command, code, timeout=timeout)
         problem = _problem(code, run)
         if problem is None:

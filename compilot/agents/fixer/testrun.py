@@ -40,6 +40,13 @@ class TestRun:
         return self.exit_code == 0 and not self.timed_out
 
     @property
+    def failed_cleanly(self) -> bool:
+        """Tests were collected and ran, and some test function failed (pytest exit 1), as
+        opposed to a collection or usage error (exit 2+), which proves nothing."""
+        return self.exit_code == 1 and not self.timed_out and any("::" in t
+                                                                    for t in self.failed)
+
+    @property
     def collected(self) -> int:
         return len(self.passed) + len(self.failed) + self.skipped
 
@@ -80,8 +87,8 @@ def parse_junit(xml_text: str) -> tuple[tuple[str, ...], tuple[str, ...], int]:
 
 
 def pytest_command(base: str, targets: Sequence[str] = (), deselect: Sequence[str] = ()) -> str:
-    parts = [base, "-p", "no:cacheprovider", f"--junitxml={JUNIT}", "-o",
-             "junit_family=xunit1", *targets]
+    cache = [] if "no:cacheprovider" in base else ["-p", "no:cacheprovider"]
+    parts = [base, *cache, f"--junitxml={JUNIT}", "-o", "junit_family=xunit1", *targets]
     for path in deselect:
         parts += ["--ignore", path]
     quoted = " ".join(p if p == base else shlex.quote(p) for p in parts)
