@@ -133,6 +133,8 @@ def run_one(args: argparse.Namespace, chat: Any, box: Any, problem: Problem, met
             "prompt_tokens": spent["prompt_tokens"] + result.usage.prompt_tokens,
             "completion_tokens": spent["completion_tokens"] + result.usage.completion_tokens,
             "stop_reason": result.stop_reason, "seconds": round(time.monotonic() - began, 1),
+            "verdicts": sum(len(a.verdicts) for a in result.attempts),
+            "notes": [n for a in result.attempts for n in a.notes],
             "program": result.program}
 
 

@@ -34,15 +34,27 @@ Question: What is the total height of Ann and Bob?
 
 JOINER_TEXT = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply in exactly this form:
-Thought: <short reasoning>
+Thought: <restate the result values that matter and reason with them>
 Action: Finish(<the final answer, short>)
 or, only if the results are not enough:
-Action: Replan(<what is missing>)"""
+Action: Replan(<what is missing>)
+Example:
+Question: Who is taller, Ann or Bob?
+1. lookup(name="Ann height") -> 170
+2. lookup(name="Bob height") -> 180
+Thought: Ann is 170 and Bob is 180. 180 is more than 170, so Bob is taller.
+Action: Finish(Bob)"""
 
 JOINER_JSON = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply with JSON:
-{"thought": "<short reasoning>", "action": "finish" or "replan",
- "content": "<the final answer, short; or what is missing>"}"""
+{"thought": "<restate the result values that matter and reason with them>",
+ "action": "finish" or "replan", "content": "<the final answer, short; or what is missing>"}
+Example:
+Question: Who is taller, Ann or Bob?
+1. lookup(name="Ann height") -> 170
+2. lookup(name="Bob height") -> 180
+{"thought": "Ann is 170 and Bob is 180. 180 is more than 170, so Bob is taller.",
+ "action": "finish", "content": "Bob"}"""
 
 
 def planner_system(tools: str, constrained: Constrained, examples: str | None) -> str:

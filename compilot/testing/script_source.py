@@ -71,7 +71,7 @@ def load_script_model(source: str | Path) -> ScriptedModel | SlowScriptedModel:
     if not isinstance(replies, list) or not all(isinstance(r, str) for r in replies):
         raise ModelSourceError(f"{path} must hold a list of reply strings (or "
                                '{"replies": [...]})')
-    delay = float(spec.get("delay_s", 0.0))
+    delay = float(spec.get("delay_s", 0.0))  # type: ignore[arg-type]
     model = ScriptedModel(list(replies), name=str(spec.get("name", "scripted")),
                           delay_s=delay)
     return SlowScriptedModel(model, delay) if delay > 0 else model

@@ -21,7 +21,7 @@ from compilot.agents.fixer import candidates as cand_mod
 from compilot.agents.fixer.lookups import run_lookups
 from compilot.agents.fixer.prepare import apply_to_user, new_tree, prepare
 from compilot.agents.fixer.prompts import context_message
-from compilot.agents.fixer.report import FixResult, candidate_json, write_artifacts
+from compilot.agents.fixer.report import FixResult, FixStatus, candidate_json, write_artifacts
 from compilot.agents.fixer.reproduce import Reproduction, reproduce
 from compilot.config import Settings, load_settings
 from compilot.memory.trajectory import Budget, BudgetExhausted, RecordingModel, TrajectoryRecorder
@@ -174,8 +174,8 @@ class _Run:
                               repro_before=repro.before if repro.reproduced else None,
                               timeout=self.limits.test_timeout_s, on_step=self.say)
         chosen = cand_mod.best(cands)
-        status = ("no_patch" if chosen is None else "fixed" if chosen.validated
-                  else "unvalidated")
+        status: FixStatus = ("no_patch" if chosen is None else "fixed" if chosen.validated
+                             else "unvalidated")
         evidence = chosen.evidence if chosen is not None else None
         if evidence is None:
             evidence = cand_mod.Evidence(look.baseline, None, repro.before, None)

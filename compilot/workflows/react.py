@@ -65,7 +65,7 @@ Observation: 180
 Thought: Add them.
 Action: calc(expression="170 + 180")
 Observation: 350
-Thought: I know the answer.
+Thought: Ann is 170 and Bob is 180, together 350.
 Final Answer: 350"""
 
 _EXAMPLE_JSON = """Example (tools `lookup(name: str)` and `calc(expression: str)`):
@@ -76,7 +76,7 @@ Observation: 170
 Observation: 180
 {"thought": "Add them.", "action": {"tool": "calc", "args": {"expression": "170 + 180"}}}
 Observation: 350
-{"thought": "I know the answer.", "action": {"final_answer": "350"}}"""
+{"thought": "Ann is 170 and Bob is 180, together 350.", "action": {"final_answer": "350"}}"""
 
 _FINAL_RE = re.compile(r"Final Answer:\s*(.*)", re.S | re.I)
 _ACTION_RE = re.compile(r"Action:\s*(.*)", re.I)

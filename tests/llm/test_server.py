@@ -122,7 +122,7 @@ def test_other_model_replaces_the_running_one(model_home: Path, server: LocalSer
     first = server.ensure(model, alias="first")
     second = server.ensure(model, alias="second")
     assert second.pid != first.pid and _pid_gone(first.pid)
-    assert httpx.get(f"{second.base_url}/models").json()["data"][0]["id"] == "second"
+    assert httpx.get(f"{second.base_url}/models", timeout=120).json()["data"][0]["id"] == "second"
 
 
 @pytest.mark.model
@@ -141,7 +141,7 @@ def test_ensure_endpoint_serves_the_bundled_model(model_home: Path) -> None:
     try:
         endpoint = ensure_endpoint(settings, progress=False)
         assert endpoint.model == f"openai/{MODEL}" and endpoint.api_key == "sk-local"
-        models = httpx.get(f"{endpoint.api_base}/models").json()
+        models = httpx.get(f"{endpoint.api_base}/models", timeout=120).json()
         assert models["data"][0]["id"] == MODEL
         by_name = {c.name: c for c in checks(settings)}
         assert by_name["model weights"].ok

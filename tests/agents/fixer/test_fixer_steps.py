@@ -122,3 +122,11 @@ def test_instances_and_resumed_preds(tmp_path: Path) -> None:
     bad.write_text(json.dumps([{"instance_id": "x"}]))
     with pytest.raises(ConfigError, match="lacks repo"):
         load_instances(bad)
+
+
+def test_a_collection_error_does_not_reproduce_anything() -> None:
+    collection_error = TestRun("pytest", 2, (), ("test_compilot_repro",))
+    assert not collection_error.failed_cleanly
+    ev = Evidence(run(0, ("t::a",)), run(0, ("t::a",)), collection_error,
+                  run(0, ("test_compilot_repro::test_x",)))
+    assert not ev.reproduced and not ev.validated
