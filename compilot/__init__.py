@@ -25,6 +25,9 @@ _EXPORTS: dict[str, str] = {
     "astream": "compilot.workflows.run",
     "RunResult": "compilot.workflows.run",
     "Trace": "compilot.workflows.run",
+    "fix": "compilot.workflows.fix",
+    "FixResult": "compilot.workflows.fix",
+    "FixLimits": "compilot.workflows.fix",
     "ChatModel": "compilot.llm.types",
     "Message": "compilot.llm.types",
     "ToolCall": "compilot.llm.types",
@@ -42,6 +45,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [  # noqa: RUF022 - grouped by concern, pinned by tests/test_public_api.py
     "Settings", "load_settings", "open_model",
     "run", "arun", "astream", "RunResult", "Trace",
+    "fix", "FixResult", "FixLimits",
     "ChatModel", "Message", "ToolCall", "Usage", "Completion", "StreamEvent",
     "GenerationOptions", "Endpoint",
     "ComPilotError", "ConfigError", "ModelError", "SandboxError",
@@ -75,5 +79,6 @@ if TYPE_CHECKING:
         ToolCall,
         Usage,
     )
+    from compilot.workflows.fix import FixLimits, FixResult, fix
     from compilot.workflows.models import open_model
     from compilot.workflows.run import RunResult, Trace, arun, astream, run

@@ -11,7 +11,7 @@ EXPECTED = {
     "ChatModel", "ComPilotError", "Completion", "ConfigError", "Endpoint", "GenerationOptions",
     "Message", "ModelError", "SandboxError", "Settings", "StreamEvent", "ToolCall", "Usage",
     "__version__", "load_settings", "open_model", "run", "arun", "astream", "RunResult",
-    "Trace",
+    "Trace", "fix", "FixResult", "FixLimits",
 }
 
 

@@ -11,6 +11,7 @@ import typer
 from compilot.cli import ask as ask_cmd
 from compilot.cli import config as config_cmd
 from compilot.cli import doctor as doctor_cmd
+from compilot.cli import fix as fix_cmd
 from compilot.cli import model as model_cmd
 from compilot.cli import run as run_cmd
 from compilot.cli import sandbox as sandbox_cmd
@@ -28,6 +29,8 @@ app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("ask")(ask_cmd.ask)
 app.command("doctor")(doctor_cmd.doctor)
 app.command("run")(run_cmd.run)
+app.command("fix")(fix_cmd.fix)
+app.command("demo")(fix_cmd.demo)
 
 
 def main() -> None:

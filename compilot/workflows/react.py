@@ -224,6 +224,7 @@ async def areact(request: str, *, tools: ToolRegistry | Iterable[Tool | Callable
     messages = [Message(role="system", content=react_system(registry, form, examples)),
                 Message(role="user", content=f"Question: {request}")]
     options, answer, note = _options(registry, form, max_tokens), None, None
+    seen: dict[str, str] = {}  # call -> observation: small models repeat calls in a loop
     for turn in range(1, max_steps + 1):
         completion = await model.acomplete(messages, options)
         record(collect, "react", completion)
@@ -232,10 +233,15 @@ async def areact(request: str, *, tools: ToolRegistry | Iterable[Tool | Callable
             answer = step.answer
             break
         problem = step.problem or (_check_call(step.call, registry) if step.call else None)
-        if step.call is not None and problem is None:
+        key = json.dumps(step.call, sort_keys=True, default=str)
+        if step.call is not None and problem is None and key in seen:
+            observation = (f"{seen[key]} (you already made this call: use the results you "
+                           "have, make a different call, or give the final answer)")
+        elif step.call is not None and problem is None:
             task = Task.make(turn, step.call[0], step.call[1])
             _, observation = await _act(registry.get(task.tool), task, task_timeout_s,
                                         collect)
+            seen[key] = observation
         else:
             observation = f"ERROR: {problem}"
         messages += [Message(role="assistant", content=completion.text.strip()),

@@ -120,3 +120,11 @@ def test_action_schema_is_valid_json_schema() -> None:
     schema = action_schema(ToolRegistry(TOOLS))
     json.dumps(schema)
     assert schema["required"] == ["thought", "action"]
+
+
+def test_a_repeated_call_is_not_run_again_and_says_so(log: Path) -> None:
+    step = 'Action: search(country="France", field="population")'
+    model = ScriptedModel([step, step, "Final Answer: 68"])
+    result = react("q", tools=TOOLS, model=model)
+    assert result.answer == "68" and calls(log) == ["search France"]
+    assert "already made this call" in model.requests[2].messages[-1].content
