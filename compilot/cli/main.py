@@ -10,6 +10,7 @@ import typer
 
 from compilot.cli import ask as ask_cmd
 from compilot.cli import config as config_cmd
+from compilot.cli import debug as debug_cmd
 from compilot.cli import doctor as doctor_cmd
 from compilot.cli import fix as fix_cmd
 from compilot.cli import model as model_cmd
@@ -31,6 +32,7 @@ app.command("doctor")(doctor_cmd.doctor)
 app.command("run")(run_cmd.run)
 app.command("fix")(fix_cmd.fix)
 app.command("demo")(fix_cmd.demo)
+app.command("debug")(debug_cmd.debug)
 
 
 def main() -> None:
