@@ -27,11 +27,11 @@ venv: $(BIN)/python
 sandbox-image: setup
 	$(BIN)/compilot sandbox build
 
+# The main job: `compilot fix` on the bundled example project with the default local model.
 demo: setup sandbox-image
 	$(BIN)/compilot model pull
-	$(BIN)/compilot ask "Write a Python function is_palindrome(s) that ignores case and \
-	non-alphanumeric characters, with two pytest tests."
 	$(BIN)/compilot doctor
+	$(BIN)/compilot demo
 
 test: setup sandbox-image
 	COMPILOT_HOME=$(COMPILOT_TEST_HOME) $(BIN)/compilot model pull --model bundled:qwen2.5-coder-0.5b

@@ -13,8 +13,9 @@ from rich.console import Console
 
 from compilot.errors import ComPilotError
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# soft_wrap: model text, patches and log tails must never be hard-wrapped at the terminal width.
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = TypeVar("T")
 

@@ -140,6 +140,8 @@ def demo(
     max_steps: Annotated[int, typer.Option(help="Model-call budget.", min=1)] = 10,
     model: ModelOpt = None,
     model_name: ModelNameOpt = None,
+    strict: Annotated[bool, typer.Option(
+        help="Exit 1 unless a validated patch was found (as `compilot fix` does).")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Run `fix` on the bundled example project (a real bug, a real test suite)."""
@@ -155,7 +157,9 @@ def demo(
                          candidates=candidates, limits=FixLimits(max_steps=max_steps),
                          progress=_progress(json))
     show(result, json=json, fmt=None)
-    raise typer.Exit(0 if result.ok else 1)
+    # The demo shows an honest outcome either way; `compilot fix` is the command whose exit
+    # code gates on a validated patch. --strict makes the demo gate the same way.
+    raise typer.Exit(1 if strict and not result.ok else 0)
 
 
 def _demo_repo(home: Path) -> tuple[Path, str]:

@@ -71,7 +71,8 @@ def planner_user(request: str, context: str | None, next_id: int) -> str:
         return f"Question: {request}"
     return (f"Question: {request}\n\nEarlier tasks and their results (refer to them as $N):\n"
             f"{context}\n\nWrite a new plan for what is still missing. Number new tasks from "
-            f"{next_id}.")
+            f"{next_id} (ids 1-{next_id - 1} are taken): the first new line is "
+            f"`{next_id}. tool_name(...)`.")
 
 
 def repair_request(problems: list[str]) -> str:
