@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,14 @@ class ModelRun:
             self._served = json.loads(out.stdout[out.stdout.index("{"):])
         return self._served
 
+    def alive(self) -> bool:
+        """The server still answers (a run cut by a dead server is no result to keep)."""
+        try:
+            with urllib.request.urlopen(self.served()["api_base"] + "/models", timeout=30):
+                return True
+        except OSError:
+            return False
+
 
 def run_compilot(mr: ModelRun, task: FixTask, inst: dict[str, Any], work: Path,
                  args: argparse.Namespace) -> dict[str, Any]:
@@ -185,6 +194,14 @@ def _wait(proc: subprocess.Popen, timeout: float) -> bool:
             proc.kill()
             proc.wait()
         return True
+
+
+def _forget_pred(preds: Path, instance_id: str) -> None:
+    """Drop an instance's line from compilot's preds file, so a re-run solves it again."""
+    if preds.exists():
+        keep = [x for x in preds.read_text().splitlines()
+                if x.strip() and f'"instance_id": "{instance_id}"' not in x]
+        preds.write_text("".join(x + "\n" for x in keep))
 
 
 def _diff(repo: Path, base: str) -> str:
@@ -289,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 print(f"[{model_ref}] {method} on {task.instance_id}", file=sys.stderr)
                 res = runners[method](mr, task, instances[task.instance_id], args.work, args)
+                if not mr.alive():
+                    _forget_pred(args.work / f"preds-{model_ref}.jsonl", task.instance_id)
+                    raise SystemExit(f"the model server at {mr.served()['api_base']} went away "
+                                     f"during {method} on {task.instance_id}; nothing recorded. "
+                                     "Restart it (compilot model serve) and re-run.")
                 verdict = score(task, Path(instances[task.instance_id]["repo"]),
                                 res["model_patch"] or "", mr.settings.sandbox)
                 row = {"instance_id": task.instance_id, "method": method, "model": model_ref,
