@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 from filelock import FileLock
 
+from compilot._proc import pid_alive
 from compilot.errors import ServerError
 from compilot.llm.config import ServerConfig
 
@@ -180,7 +181,7 @@ class LocalServer:
         state = self._read_state()
         if state is None:
             return None
-        if _pid_alive(state.pid) and _is_llama_server(state.pid):
+        if pid_alive(state.pid) and _is_llama_server(state.pid):
             with httpx.Client(timeout=5.0) as client:
                 if _answers(client, state.base_url):
                     return state
@@ -194,7 +195,7 @@ class LocalServer:
         os.replace(tmp, self.state_path)
 
     def _stop(self, state: ServerState) -> None:
-        if _pid_alive(state.pid) and _is_llama_server(state.pid):
+        if pid_alive(state.pid) and _is_llama_server(state.pid):
             _kill_group(state.pid, grace_s=10.0)
         self.state_path.unlink(missing_ok=True)
 
@@ -213,16 +214,6 @@ def _answers(client: httpx.Client, base_url: str) -> bool:
         return False
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
 def _is_llama_server(pid: int) -> bool:
     """Guard against a recycled pid: only a llama_cpp.server process is ever signalled."""
     try:
@@ -232,27 +223,19 @@ def _is_llama_server(pid: int) -> bool:
     return b"llama_cpp.server" in cmdline
 
 
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] == "Z"
-
-
 def _kill_group(pid: int, *, grace_s: float) -> None:
     """SIGTERM the process group led by ``pid``, wait up to ``grace_s``, then SIGKILL."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
     delay = 0.02
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(delay)
         delay = min(delay * 2, 0.25)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
     deadline = time.monotonic() + 5.0
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from compilot import __version__
+from compilot._proc import pid_alive
 from compilot.errors import DockerUnavailableError, SandboxError, SandboxImageMissingError
 from compilot.sandboxes.config import SandboxConfig
 
@@ -149,16 +150,6 @@ def remove_container(cid: str) -> None:
         raise SandboxError(f"cannot remove sandbox container {cid[:12]}: {exc}") from exc
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def orphans(*, everything: bool = False) -> list[dict[str, Any]]:
     """Labelled containers whose host process is gone (all of them with ``everything``)."""
     with translated("listing sandbox containers"):
@@ -169,7 +160,7 @@ def orphans(*, everything: bool = False) -> list[dict[str, Any]]:
         lab = item.get("Labels") or {}
         pid = int(lab.get("compilot.pid", "0") or 0)
         same_host = lab.get("compilot.host") == host
-        if everything or (same_host and not _pid_alive(pid)):
+        if everything or (same_host and not pid_alive(pid)):
             out.append(item)
     return out
 
