@@ -99,3 +99,31 @@ def test_ask_with_the_real_local_model(tmp_path: Path) -> None:
         assert data["usage"]["ttft_s"] is not None  # the answer was streamed
     finally:
         compilot("model", "stop", cwd=tmp_path, env=env)
+
+
+def test_doctor_reports_a_down_docker_engine_with_its_fix(tmp_path: Path) -> None:
+    out = compilot("doctor", "--json", cwd=tmp_path,
+                   env={"DOCKER_HOST": f"unix://{tmp_path}/no-such-docker.sock",
+                        "COMPILOT_HOME": str(tmp_path / "home")})
+    assert out.returncode == 1
+    checks = {c["name"]: c for c in json.loads(out.stdout)}
+    engine = checks["docker engine"]
+    assert engine["ok"] is False and engine["fix"]
+    assert checks["python"]["ok"] is True
+    weights = checks["model weights"]  # nothing pulled into a fresh home
+    assert weights["ok"] is False and "compilot model pull" in weights["fix"]
+
+
+def test_model_status_and_stop_without_a_server(tmp_path: Path) -> None:
+    env = {"COMPILOT_HOME": str(tmp_path / "home")}
+    status = compilot("model", "status", "--json", cwd=tmp_path, env=env)
+    assert status.returncode == 0 and json.loads(status.stdout) == {"running": False}
+    stop = compilot("model", "stop", "--json", cwd=tmp_path, env=env)
+    assert stop.returncode == 0 and json.loads(stop.stdout) == {"stopped": False}
+
+
+def test_unknown_bundled_model_lists_the_valid_names(tmp_path: Path) -> None:
+    out = compilot("model", "pull", "--model", "bundled:nope", cwd=tmp_path,
+                   env={"COMPILOT_HOME": str(tmp_path / "home")})
+    assert out.returncode == 2
+    assert "qwen2.5-coder-1.5b" in out.stderr and "qwen2.5-coder-0.5b" in out.stderr
