@@ -55,29 +55,44 @@ def serve(model: ModelOpt = None, model_name: ModelNameOpt = None,
 
 
 @app.command("stop")
-def stop(json: JsonOpt = False) -> None:
-    """Stop the local model server (no-op when none runs)."""
+def stop(model: ModelOpt = None, json: JsonOpt = False) -> None:
+    """Stop the local model servers (only the one for --model when given)."""
     from compilot.llm.server import LocalServer
 
     with user_errors():
         settings = _settings(None, None)
-        stopped = LocalServer(settings.home, settings.server).stop()
+        alias = _alias(model) if model else None
+        stopped = LocalServer(settings.home, settings.server).stop(alias)
     _report({"stopped": stopped}, json)
 
 
 @app.command("status")
 def status(json: JsonOpt = False) -> None:
-    """Show the running local server, if any."""
+    """Show the running local servers, if any."""
     from dataclasses import asdict
 
     from compilot.llm.server import LocalServer
 
     with user_errors():
         settings = _settings(None, None)
-        state = LocalServer(settings.home, settings.server).status()
-    data = {"running": state is not None,
-            **({"api_base": state.base_url, **asdict(state)} if state else {})}
-    _report(data, json)
+        states = LocalServer(settings.home, settings.server).running()
+    if json:
+        print_json({"running": bool(states),
+                    "servers": [{"api_base": s.base_url, **asdict(s)} for s in states]})
+        return
+    if not states:
+        console.print("no local model server runs (one starts on demand)", markup=False)
+    for s in states:
+        console.print(f"{s.alias}  {s.base_url}  pid {s.pid}  {s.model_path}", markup=False)
+
+
+def _alias(model: str) -> str:
+    """The server alias of a model source, as :func:`compilot.llm.resolve.ensure_endpoint`
+    names it."""
+    from compilot.llm.sources import parse_source
+
+    source = parse_source(model, check_files=False)
+    return source.path.stem if source.kind == "gguf" else source.value
 
 
 @app.command("probe")

@@ -58,12 +58,12 @@ def _bundled_file(settings: Settings, source: ModelSource) -> Check:
 
 
 def _server(settings: Settings) -> Check:
-    state = LocalServer(settings.home, settings.server).status()
-    if state is None:
+    states = LocalServer(settings.home, settings.server).running()
+    if not states:
         return Check(name="local model server", ok=True, required=False,
                      detail="not running; started on demand (or: compilot model serve)")
     return Check(name="local model server", ok=True, required=False,
-                 detail=f"{state.alias} at {state.base_url} (pid {state.pid})")
+                 detail="; ".join(f"{s.alias} at {s.base_url} (pid {s.pid})" for s in states))
 
 
 def _openai_endpoint(source: ModelSource, model_name: str | None) -> Check:

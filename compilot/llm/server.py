@@ -1,12 +1,16 @@
-"""The local llama.cpp server that serves ``bundled:`` and ``gguf:`` models.
+"""The local llama.cpp servers that serve ``bundled:`` and ``gguf:`` models.
 
 :class:`LocalServer` starts ``python -m llama_cpp.server`` in its own session (so a stop kills
-the whole process group), logs to ``<home>/server/server.log`` and records what runs in
-``<home>/server/state.json``, guarded by a file lock. Later commands reuse a running server
-for the same model file and alias; asking for a different model stops the old server and
-starts a new one (one local model at a time: it serves one request at a time and a second
-model would halve the memory and CPU left to each). The server outlives the command that
-started it, so the next command skips the model load; ``compilot model stop`` ends it.
+the whole process group). Each model alias gets its own slot ``<home>/server/<alias>/`` with
+``state.json`` (what runs) and ``server.log``, guarded by one file lock: later commands reuse a
+running server for the same model, and a command that needs another model starts a second
+server instead of killing the first, whose clients may be mid-request (a 0.5B and a 1.5B model
+together take under 2 GB). Servers outlive the command that started them, so the next command
+skips the model load; ``compilot model stop`` ends them.
+
+A busy llama.cpp server answers no HTTP request until its current generation ends, so a
+recorded server counts as alive while its process lives and its port accepts connections;
+only a server that refuses connections is treated as broken and killed.
 """
 
 from __future__ import annotations
@@ -49,47 +53,54 @@ class ServerState:
 
 
 class LocalServer:
-    """Start, reuse, inspect and stop the llama.cpp server of one compilot home."""
+    """Start, reuse, inspect and stop the llama.cpp servers of one compilot home."""
 
     def __init__(self, home: Path, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.dir = Path(home) / "server"
-        self.state_path = self.dir / "state.json"
-        self.log_path = self.dir / "server.log"
         self._lock = FileLock(str(self.dir / "state.lock"))
+
+    def slot(self, alias: str) -> Path:
+        """The folder holding the state and log of the server for ``alias``."""
+        return self.dir / alias
 
     # -- public API -----------------------------------------------------------------------
 
     def ensure(self, model_path: Path, alias: str) -> ServerState:
-        """Return the server for ``model_path``/``alias``, starting it when none runs; a
-        server for another model is stopped first."""
+        """Return the server for ``model_path``/``alias``, starting it when none runs."""
         model_path = Path(model_path).resolve()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.slot(alias).mkdir(parents=True, exist_ok=True)
         with self._lock:
-            state = self._live_state()
-            if state and state.model_path == str(model_path) and state.alias == alias:
+            state = self._live_state(alias)
+            if state and state.model_path == str(model_path):
                 return state
-            if state:
+            if state:  # the alias now names another file: replace that server
                 self._stop(state)
             return self._start(model_path, alias)
 
-    def status(self) -> ServerState | None:
-        """The running server, or None (stale state of a dead server is removed)."""
-        if not self.state_path.exists():
-            return None
+    def running(self) -> list[ServerState]:
+        """Every live server of this home (stale state of dead servers is removed)."""
+        if not self.dir.is_dir():
+            return []
         with self._lock:
-            return self._live_state()
+            states = [self._live_state(d.name) for d in sorted(self.dir.iterdir()) if d.is_dir()]
+        return sorted((s for s in states if s), key=lambda s: s.started_at)
 
-    def stop(self) -> bool:
-        """Stop the server; True when one was running."""
-        if not self.state_path.exists():
+    def status(self, alias: str | None = None) -> ServerState | None:
+        """The live server for ``alias`` (default: the most recently started one), or None."""
+        live = [s for s in self.running() if alias is None or s.alias == alias]
+        return live[-1] if live else None
+
+    def stop(self, alias: str | None = None) -> bool:
+        """Stop the server for ``alias`` (default: all of them); True when one was running."""
+        if not self.dir.is_dir():
             return False
         with self._lock:
-            state = self._read_state()
-            if state is None:
-                return False
-            self._stop(state)
-            return True
+            names = [alias] if alias else [d.name for d in self.dir.iterdir() if d.is_dir()]
+            states = [s for s in (self._read_state(n) for n in names) if s]
+            for state in states:
+                self._stop(state)
+        return bool(states)
 
     # -- start ----------------------------------------------------------------------------
 
@@ -97,14 +108,15 @@ class LocalServer:
         port = self._choose_port()
         _require_llama_cpp()
         cmd = self._command(model_path, alias, port)
-        with self.log_path.open("wb") as log:
+        log_path = self.slot(alias) / "server.log"
+        with log_path.open("wb") as log:
             log.write(f"$ {' '.join(cmd)}\n".encode())
             log.flush()
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True)
         state = ServerState(pid=proc.pid, port=port, host=self.config.host,
                             model_path=str(model_path), alias=alias, started_at=time.time(),
-                            log_path=str(self.log_path))
+                            log_path=str(log_path))
         try:
             self._wait_ready(proc, state)
         except BaseException:
@@ -153,7 +165,7 @@ class LocalServer:
                 if code is not None:
                     raise ServerError(
                         f"the model server exited with code {code} before it was ready "
-                        f"(model {state.model_path}); log tail:\n{self._log_tail()}",
+                        f"(model {state.model_path}); log tail:\n{_log_tail(state)}",
                         hint="compilot doctor  (and check the GGUF file: compilot model pull "
                              "--force for bundled models)")
                 if _answers(client, state.base_url):
@@ -161,7 +173,7 @@ class LocalServer:
                 if time.monotonic() >= deadline:
                     raise ServerError(
                         f"the model server did not answer within "
-                        f"{self.config.startup_timeout_s:.0f}s; log tail:\n{self._log_tail()}",
+                        f"{self.config.startup_timeout_s:.0f}s; log tail:\n{_log_tail(state)}",
                         hint="raise server.startup_timeout_s, e.g. "
                              "COMPILOT_SERVER__STARTUP_TIMEOUT_S=600 compilot model serve")
                 time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
@@ -169,42 +181,58 @@ class LocalServer:
 
     # -- state ----------------------------------------------------------------------------
 
-    def _read_state(self) -> ServerState | None:
+    def _state_path(self, alias: str) -> Path:
+        return self.slot(alias) / "state.json"
+
+    def _read_state(self, alias: str) -> ServerState | None:
+        path = self._state_path(alias)
         try:
-            return ServerState(**json.loads(self.state_path.read_text(encoding="utf-8")))
+            return ServerState(**json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError, TypeError):
-            self.state_path.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
             return None
 
-    def _live_state(self) -> ServerState | None:
-        """The recorded server if its process lives and answers; stale state is cleaned."""
-        state = self._read_state()
+    def _live_state(self, alias: str) -> ServerState | None:
+        """The recorded server if its process lives and takes connections; stale state is
+        cleaned. No HTTP request: a busy server would not answer it (see module docstring)."""
+        state = self._read_state(alias)
         if state is None:
             return None
         if pid_alive(state.pid) and _is_llama_server(state.pid):
-            with httpx.Client(timeout=5.0) as client:
-                if _answers(client, state.base_url):
-                    return state
+            if _accepts(state.host, state.port):
+                return state
             _kill_group(state.pid, grace_s=5.0)  # alive but deaf: do not leave it running
-        self.state_path.unlink(missing_ok=True)
+        self._state_path(alias).unlink(missing_ok=True)
         return None
 
     def _write_state(self, state: ServerState) -> None:
-        tmp = self.state_path.with_suffix(".json.tmp")
+        path = self._state_path(state.alias)
+        tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(asdict(state), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.state_path)
+        os.replace(tmp, path)
 
     def _stop(self, state: ServerState) -> None:
         if pid_alive(state.pid) and _is_llama_server(state.pid):
             _kill_group(state.pid, grace_s=10.0)
-        self.state_path.unlink(missing_ok=True)
+        self._state_path(state.alias).unlink(missing_ok=True)
 
-    def _log_tail(self, lines: int = 25) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+
+def _log_tail(state: ServerState, lines: int = 25) -> str:
+    try:
+        text = Path(state.log_path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _accepts(host: str, port: int, timeout_s: float = 3.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
 
 
 def _answers(client: httpx.Client, base_url: str) -> bool:

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 REF_PATTERN = r"\$(?:\{(\d+)\}|(\d+))((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)"
 REF_RE = re.compile(REF_PATTERN)
-WHOLE_REF_JSON_PATTERN = r"^\$(\{[0-9]+\}|[0-9]+)(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\])*$"
-"""The same reference syntax as a JSON-schema ``pattern`` (for constrained output)."""
+# The pattern of a reference in constrained JSON plans. llama.cpp turns patterns into a grammar
+# and its converter rejects backslash escapes such as `\$` (the server process then dies), so
+# only character classes are used, and only the `$N` / `$N.field` forms are offered there.
+WHOLE_REF_JSON_PATTERN = r"^[$][0-9]+([.][A-Za-z_][A-Za-z0-9_]*)?$"
 
 
 class Ref(BaseModel):

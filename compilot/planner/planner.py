@@ -17,7 +17,7 @@ from compilot.planner.calls import ModelCallSink, record, stream_text
 from compilot.planner.constrained import parse_json_plan, plan_grammar, plan_json_schema
 from compilot.planner.ledger import Ledger
 from compilot.planner.parser import PlanParser
-from compilot.planner.plan import Plan, Task
+from compilot.planner.plan import Plan, Task, rename_refs
 from compilot.planner.prompts import (
     DEFAULT_EXAMPLES,
     Constrained,
@@ -34,6 +34,32 @@ class _Attempt:
     prior_ids: frozenset[int]
     plan: Plan = field(default_factory=Plan)
     problems: list[str] = field(default_factory=list)
+
+
+class _Renumberer:
+    """Small models often restart numbering at 1 in a replan, colliding with the ids of
+    earlier rounds. A task whose id an earlier round used gets the next free id, and later
+    references to that id in the same plan follow it (the model meant its own task). A
+    duplicate id within one plan is left alone for the validator to report."""
+
+    def __init__(self, prior: frozenset[int]) -> None:
+        self.taken = set(prior)
+        self.seen: set[int] = set()
+        """Ids as the model wrote them in this plan."""
+        self.mapping: dict[int, int] = {}
+        self.tasks: tuple[Task, ...] = ()
+
+    def __call__(self, task: Task) -> Task:
+        args = rename_refs(task.args, self.mapping)
+        new_id = task.id
+        if task.id not in self.seen and task.id in self.taken:
+            new_id = max(self.taken) + 1
+            self.mapping[task.id] = new_id
+        self.seen.add(task.id)
+        self.taken.add(new_id)
+        renamed = Task.make(new_id, task.tool, args, task.thought)
+        self.tasks += (renamed,)
+        return renamed
 
 
 class Planner:
@@ -85,8 +111,10 @@ class Planner:
                        purpose: str) -> AsyncIterator[Task]:
         id_map: dict[int, int] = {}
         defined: set[int] = set(attempt.prior_ids)
+        renumber = _Renumberer(attempt.prior_ids)
         healthy = True
-        async for task in self._parsed_tasks(messages, attempt, purpose):
+        async for parsed in self._parsed_tasks(messages, attempt, purpose):
+            task = renumber(parsed)
             problems = check_task(task, self.registry, defined)
             defined.add(task.id)
             healthy = healthy and not problems
@@ -94,7 +122,8 @@ class Planner:
                 admitted, new = ledger.admit(task, id_map)
                 if new:
                     yield admitted
-        attempt.problems = validate_plan(attempt.plan, self.registry, attempt.prior_ids)
+        plan = attempt.plan.model_copy(update={"tasks": renumber.tasks})
+        attempt.problems = validate_plan(plan, self.registry, attempt.prior_ids)
 
     async def _parsed_tasks(self, messages: list[Message], attempt: _Attempt,
                             purpose: str) -> AsyncIterator[Task]:

@@ -117,7 +117,8 @@ def test_doctor_reports_a_down_docker_engine_with_its_fix(tmp_path: Path) -> Non
 def test_model_status_and_stop_without_a_server(tmp_path: Path) -> None:
     env = {"COMPILOT_HOME": str(tmp_path / "home")}
     status = compilot("model", "status", "--json", cwd=tmp_path, env=env)
-    assert status.returncode == 0 and json.loads(status.stdout) == {"running": False}
+    assert status.returncode == 0
+    assert json.loads(status.stdout) == {"running": False, "servers": []}
     stop = compilot("model", "stop", "--json", cwd=tmp_path, env=env)
     assert stop.returncode == 0 and json.loads(stop.stdout) == {"stopped": False}
 

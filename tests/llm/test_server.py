@@ -69,12 +69,13 @@ def test_stale_state_is_cleaned(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     server = LocalServer(tmp_path)
-    server.state_path.parent.mkdir(parents=True)
-    server.state_path.write_text(json.dumps({
+    state_path = server.slot("x") / "state.json"
+    state_path.parent.mkdir(parents=True)
+    state_path.write_text(json.dumps({
         "pid": dead.pid, "port": 1, "host": "127.0.0.1", "model_path": "/x.gguf",
         "alias": "x", "started_at": 0.0, "log_path": "/x.log"}))
-    assert server.status() is None
-    assert not server.state_path.exists()
+    assert server.status() is None and server.running() == []
+    assert not state_path.exists()
     assert server.stop() is False
 
 
@@ -113,16 +114,42 @@ def test_real_server_start_reuse_answer_stop(model_home: Path, server: LocalServ
     assert reply["choices"][0]["message"]["content"].strip()
     assert server.stop() is True
     assert _pid_gone(first.pid)
-    assert server.status() is None and not server.state_path.exists()
+    assert server.status() is None and not (server.slot(MODEL) / "state.json").exists()
 
 
 @pytest.mark.model
-def test_other_model_replaces_the_running_one(model_home: Path, server: LocalServer) -> None:
+def test_two_models_run_side_by_side(model_home: Path, server: LocalServer) -> None:
+    """A second model gets its own server: the first one's clients are not cut off."""
     model = bundled_path(MODEL, model_home)
     first = server.ensure(model, alias="first")
     second = server.ensure(model, alias="second")
-    assert second.pid != first.pid and _pid_gone(first.pid)
+    assert second.pid != first.pid and not _pid_gone(first.pid)
+    assert [s.alias for s in server.running()] == ["first", "second"]
     assert httpx.get(f"{second.base_url}/models", timeout=120).json()["data"][0]["id"] == "second"
+    assert server.stop("first") is True
+    assert _pid_gone(first.pid) and not _pid_gone(second.pid)
+    assert server.stop() is True
+    assert _pid_gone(second.pid) and server.running() == []
+
+
+@pytest.mark.model
+def test_a_busy_server_is_reused_not_restarted(model_home: Path, server: LocalServer) -> None:
+    """While the server generates it answers no HTTP; ensure() must still reuse it."""
+    import threading
+
+    model = bundled_path(MODEL, model_home)
+    first = server.ensure(model, alias=MODEL)
+    long_request = threading.Thread(target=httpx.post, daemon=True, kwargs={
+        "url": f"{first.base_url}/chat/completions", "timeout": 300, "json": {
+            "model": MODEL, "max_tokens": 400, "temperature": 0,
+            "messages": [{"role": "user", "content": "Write a long essay about compilers."}]}})
+    long_request.start()
+    import time
+
+    time.sleep(2.0)  # the generation is under way
+    again = server.ensure(model, alias=MODEL)
+    assert again.pid == first.pid and not _pid_gone(first.pid)
+    long_request.join(timeout=300)
 
 
 @pytest.mark.model

@@ -70,6 +70,25 @@ def test_replan_reuses_earlier_results_and_never_repeats_a_call(log: Path) -> No
     assert "need Italy too" in replan_prompt and "Number new tasks from 2" in replan_prompt
 
 
+def test_replan_that_restarts_numbering_at_1_is_renumbered(log: Path) -> None:
+    first = '1. search(country="France", field="population")\n2. join()'
+    second = ('1. search(country="Italy", field="population")\n'
+              '2. math(expression="$1 + 68")\n3. join()')
+    model = ScriptedModel([first, "Action: Replan(need Italy too)", second,
+                           "Action: Finish(127)"])
+    result = run("France + Italy?", tools=TOOLS, model=model)
+    assert result.answer == "127" and result.status == "done"
+    assert calls(log) == ["search France", "search Italy", "math 59 + 68"]
+    assert sorted(t.id for t in result.trace.tasks) == [1, 2, 3]
+
+
+def test_a_duplicate_id_within_one_plan_is_still_reported(log: Path) -> None:
+    bad = ('1. search(country="France", field="population")\n'
+           '1. search(country="Spain", field="population")\n2. join()')
+    with pytest.raises(PlanError, match="duplicate task id 1"):
+        run("q", tools=TOOLS, model=ScriptedModel([bad, bad]))
+
+
 def test_replans_are_bounded(log: Path) -> None:
     plan = '1. search(country="France", field="population")\n2. join()'
     model = ScriptedModel([plan, "Action: Replan(more)", "3. join()", "Action: Replan(more)"])
