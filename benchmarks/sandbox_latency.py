@@ -31,14 +31,20 @@ def _ms(samples: list[float]) -> dict[str, float]:
             "p95_ms": round(p95 * 1e3, 2), "n": len(ordered)}
 
 
-def _time(fn: Callable[[], object], runs: int) -> list[float]:
-    fn()  # warm-up
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
+def _paired(a: Callable[[], object], b: Callable[[], object], runs: int,
+            ) -> tuple[list[float], list[float]]:
+    """Time ``a`` and ``b`` interleaved (alternating which goes first), so the load of this
+    noisy machine falls on both alike and their ratio is meaningful."""
+    a(), b()  # warm-up
+    out_a: list[float] = []
+    out_b: list[float] = []
+    for i in range(runs):
+        order = ((a, out_a), (b, out_b)) if i % 2 == 0 else ((b, out_b), (a, out_a))
+        for fn, out in order:
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return out_a, out_b
 
 
 def _create_to_first_exec(config: SandboxConfig, runs: int) -> list[float]:
@@ -71,12 +77,14 @@ def measure(runs: int) -> dict[str, object]:
     result["create_to_first_exec"] = _ms(_create_to_first_exec(config, max(runs // 5, 3)))
     with DockerSandbox(config) as box:
         cid = box.container_id
-        result["exec_true"] = _ms(_time(lambda: box.exec("true"), runs))
-        result["exec_python_pass"] = _ms(_time(lambda: box.exec(["python", "-c", "pass"]), runs))
-        result["cli_exec_true"] = _ms(_time(lambda: subprocess.run(
-            ["docker", "exec", cid, "true"], check=True), runs))
-        result["cli_exec_python_pass"] = _ms(_time(lambda: subprocess.run(
-            ["docker", "exec", cid, "python", "-c", "pass"], check=True), runs))
+        for name, argv in (("true", ["true"]), ("python_pass", ["python", "-c", "pass"])):
+            ours, cli = _paired(
+                lambda argv=argv: box.exec(argv),
+                lambda argv=argv: subprocess.run(["docker", "exec", cid, *argv], check=True),
+                runs)
+            result[f"exec_{name}"], result[f"cli_exec_{name}"] = _ms(ours), _ms(cli)
+            result[f"exec_{name}_ratio_vs_cli"] = round(
+                statistics.median(ours) / statistics.median(cli), 3)
     result["pool_acquire"] = _ms(_pool_acquire(config, max(runs // 5, 5)))
     return result
 
