@@ -19,6 +19,7 @@ from compilot.llm.types import ChatModel, GenerationOptions, Message
 from compilot.repair.validate import check_syntax
 from compilot.sandboxes import SandboxConfig
 
+_NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 _BLOCK = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
@@ -72,6 +73,10 @@ def _problem(code: str | None, run: TestRun | None) -> str | None:
                 "Write a test that fails because of the bug.")
     if run is not None and not run.failed_cleanly:
         return f"The test could not run (collection error):\n{run.output[-1500:]}"
+    missing = _NAME_ERROR.search(run.output) if run is not None else None
+    if missing is not None:
+        return (f"The test fails with NameError: {missing.group(1)!r} is not defined; a "
+                "missing import is not the bug. Import every name the test uses.")
     return None
 
 
@@ -108,4 +113,6 @@ def reproduce(model: ChatModel, context: str, tree: Path, *, sandbox: SandboxCon
             return Reproduction(code, run, attempt)
         messages += [Message(role="assistant", content=answer),
                      Message(role="user", content=f"{problem}\n\n{ask}")]
+    if run is not None and run.failed_cleanly:
+        run = None  # it failed for a reason that is not the bug: no evidence
     return Reproduction(code, run, attempts)
