@@ -19,6 +19,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 MAX_BLOCKS = 4
+MAX_SEARCH_LINES = 12
+"""SEARCH names a few lines: small models otherwise copy whole classes, spending the token
+budget before they reach REPLACE."""
 _MARKERS = "<=>"
 _RUN = 4
 """A raw line may start with at most this many of one marker character (markers are 5+)."""
@@ -86,8 +89,9 @@ def edit_grammar(paths: Sequence[str],
         if any(line.strip() for line in allowed):
             search = f"src-{i}"
             rules += line_choice_rules(search, allowed)
-        rules.append(f'block-{i} ::= {literal(path + chr(10))} "<<<<<<< SEARCH\\n" {search} '
-                     f'{search}* "=======\\n" line* ">>>>>>> REPLACE\\n"')
+        lines = " ".join([search] + [f"{search}?"] * (MAX_SEARCH_LINES - 1))
+        rules.append(f'block-{i} ::= {literal(path + chr(10))} "<<<<<<< SEARCH\\n" {lines} '
+                     f'"=======\\n" line* ">>>>>>> REPLACE\\n"')
     return "\n".join(rules + _raw_line_rules()) + "\n"
 
 

@@ -78,6 +78,8 @@ def test_edit_grammar_names_the_editable_paths_and_accepts_a_conforming_answer()
     assert parsed.edits[0].search == "    return a - b\n"
     assert not pattern.fullmatch(ANSWER.replace("calc/ops.py", "tests/test_ops.py"))
     assert not pattern.fullmatch(ANSWER * 5)  # at most four blocks
+    long_search = ANSWER.replace("    return a - b\n", "x\n" * 13)
+    assert not pattern.fullmatch(long_search)  # SEARCH holds a few lines, not a class
 
 
 def test_raw_lines_can_never_be_marker_lines() -> None:
