@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compilot.agents.fixer import candidates as cand_mod
-from compilot.agents.fixer.lookups import run_lookups
+from compilot.agents.fixer.excerpts import import_hint, lines_by_path, select_excerpts
+from compilot.agents.fixer.grammars import editable_paths
+from compilot.agents.fixer.lookups import Lookups, run_lookups
 from compilot.agents.fixer.prepare import apply_to_user, new_tree, prepare
-from compilot.agents.fixer.prompts import context_message
+from compilot.agents.fixer.prompts import Form, as_form, context_message
 from compilot.agents.fixer.report import FixResult, FixStatus, candidate_json, write_artifacts
 from compilot.agents.fixer.reproduce import Reproduction, reproduce
 from compilot.config import Settings, load_settings
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
 __all__ = ["FixLimits", "FixResult", "afix", "fix", "fix_instances"]
 
 Progress = Callable[[str], None]
+MAX_EDITABLE = 30
+"""Editable files offered when localisation showed no source excerpt."""
+SEARCH_FROM_SHOWN_LINES = True
+"""Grammar form: each SEARCH line must be one of the lines shown for its file."""
 
 
 @dataclass(frozen=True)
@@ -54,26 +60,34 @@ def _default_run_dir(settings: Settings) -> Path:
     return Path(settings.home) / "runs" / f"fix-{stamp}"
 
 
-def _constrained(model: ChatModel, settings: Settings) -> bool:
-    """Ask the probe whether the server enforces a JSON schema (cached per endpoint)."""
+def _form(model: ChatModel, settings: Settings, forced: bool | str | None) -> Form:
+    """The output form: the one asked for, else what the probe says the server enforces
+    (cached per endpoint): a GBNF grammar first, then a JSON schema, else free text.
+    ``True`` asks for the best constrained form (JSON for models without an endpoint)."""
+    if forced is not None and forced is not True:
+        return as_form(forced)
     endpoint = getattr(model, "endpoint", None)
     if endpoint is None:
-        return False
+        return "none" if forced is None else "json"
     from compilot.llm.probe import probe
 
-    return probe(model, endpoint, Path(settings.home)).json_schema
+    caps = probe(model, endpoint, Path(settings.home))
+    if caps.grammar:
+        return "grammar"
+    return "json" if caps.json_schema or forced else "none"
 
 
 def fix(repo: Path | str, issue: str, *, model: ChatModel | None = None,
         settings: Settings | None = None, candidates: int = 2,
-        limits: FixLimits | None = None, constrained: bool | None = None,
+        limits: FixLimits | None = None, constrained: bool | Form | None = None,
         base_commit: str | None = None, test_command: str | None = None,
         run_dir: Path | None = None, apply: bool = False, commit: bool = False,
         temperature: float = 0.7, progress: Progress | None = None) -> FixResult:
     """Fix ``issue`` in the git repository ``repo``; see the module docstring.
 
-    ``constrained`` forces (or forbids) schema-constrained output; by default the capability
-    probe decides for served models and scripted models get free text."""
+    ``constrained`` forces an output form (``"grammar"``, ``"json"``, ``"none"``; ``True`` the
+    best one the server enforces, ``False`` free text); by default the capability probe
+    decides for served models and scripted models get free text."""
     settings = settings or load_settings()
     limits = limits or FixLimits()
     run_dir = Path(run_dir) if run_dir else _default_run_dir(settings)
@@ -88,11 +102,10 @@ def fix(repo: Path | str, issue: str, *, model: ChatModel | None = None,
             from compilot.workflows.models import open_model
 
             model = open_model(settings, progress=progress is not None)
-        if constrained is None:
-            constrained = _constrained(model, settings)
+        form = _form(model, settings, constrained)
         budget = Budget(limits.max_steps, limits.token_budget, start + limits.wall_time_s)
         chat = RecordingModel(model, recorder, budget)
-        run = _Run(prepared, work, chat, recorder, settings, limits, constrained, say)
+        run = _Run(prepared, work, chat, recorder, settings, limits, form, say)
         result = run.execute(issue, candidates, temperature, run_dir, start)
         write_artifacts(result)
         if result.ok and (apply or commit):
@@ -134,12 +147,12 @@ def fix_instances(instances: Path | str, preds: Path | str, *, model: ChatModel 
 class _Run:
     """The steps of one run, sharing its clone, model and trajectory."""
 
-    def __init__(self, prepared, work, chat, recorder, settings, limits, constrained,
+    def __init__(self, prepared, work, chat, recorder, settings, limits, form,
                  say) -> None:  # type: ignore[no-untyped-def]
         self.prepared, self.work, self.chat = prepared, work, chat
         self.recorder, self.limits, self.say = recorder, limits, say
         self.sandbox = settings.sandbox
-        self.constrained = constrained
+        self.form: Form = form
         self.notes: list[str] = []
         if prepared.dirty:
             self.notes.append("uncommitted changes in your tree were not part of the copy: "
@@ -154,8 +167,8 @@ class _Run:
                            timeout=self.limits.test_timeout_s,
                            on_event=lambda name, data: self.recorder.event(
                                "tool_call", name=name, **data))
-        context = context_message(issue, look.localization, look.files)
-        repro, stopped = self._reproduce(context, base)
+        context, editable, search_lines = self._prompt(issue, look)
+        repro, stopped = self._reproduce(context, base, import_hint(look.files))
         hint = "" if not repro.code else (
             "\n\n# Reproduction test (fails on the current code)\n```python\n"
             f"{repro.code.strip()}\n```" if repro.reproduced else "")
@@ -164,8 +177,9 @@ class _Run:
             self.chat.step = "edit"
             cands, stopped = cand_mod.generate(
                 self.chat, self.prepared, self.work, context, count=count,
-                constrained=self.constrained, paths=look.repo_files, temperature=temperature,
-                max_attempts=self.limits.edit_attempts, repro_hint=hint, on_step=self.say)
+                constrained=self.form, paths=editable, temperature=temperature,
+                max_attempts=self.limits.edit_attempts, repro_hint=hint,
+                search_lines=search_lines, on_step=self.say)
         with self.recorder.tool("validate", {"candidates": len(cands)}):
             cand_mod.validate(cands, sandbox=self.sandbox,
                               test_command=self.prepared.test_command,
@@ -187,7 +201,21 @@ class _Run:
             model_calls=self.recorder.model_calls, tokens=self.recorder.total_tokens,
             duration_s=time.monotonic() - start, notes=tuple(self.notes))
 
-    def _reproduce(self, context: str, base: Path) -> tuple[Reproduction, str | None]:
+    def _prompt(self, issue: str, look: Lookups,
+                ) -> tuple[str, tuple[str, ...], dict[str, tuple[str, ...]] | None]:
+        """The shared context, the editable files, and (grammar form) what SEARCH may copy."""
+        shown = select_excerpts(look.localization, look.files)
+        editable = (editable_paths(ex.path for ex in shown)
+                    or editable_paths(look.repo_files)[:MAX_EDITABLE])
+        context = context_message(issue, shown)
+        self.recorder.event("prompt_context", form=self.form, chars=len(context),
+                            excerpts=[f"{ex.path}:{ex.start_line}-{ex.end_line}"
+                                      for ex in shown], editable=list(editable))
+        search_lines = lines_by_path(shown) if SEARCH_FROM_SHOWN_LINES else None
+        return context, editable, search_lines
+
+    def _reproduce(self, context: str, base: Path,
+                   imports: str) -> tuple[Reproduction, str | None]:
         self.say("asking the model for a reproduction test")
         self.chat.step = "reproduce"
         try:
@@ -195,7 +223,7 @@ class _Run:
                 repro = reproduce(self.chat, context, base, sandbox=self.sandbox,
                                   test_command=self.prepared.test_command,
                                   timeout=self.limits.test_timeout_s,
-                                  constrained=self.constrained,
+                                  constrained=self.form, imports=imports,
                                   attempts=self.limits.repro_attempts)
                 i["result"] = {"reproduced": repro.reproduced, "attempts": repro.attempts}
         except BudgetExhausted as exc:

@@ -91,6 +91,25 @@ def test_correct_patch_is_validated_and_user_tree_untouched(repo: Path, tmp_path
 
 
 @pytest.mark.docker
+def test_grammar_form_constrains_repro_and_edits_to_source_files(repo: Path,
+                                                                 tmp_path: Path) -> None:
+    result, model = run(repo, tmp_path, REPRO, MISS, RIGHT, constrained="grammar")
+    assert result.status == "fixed" and result.reproduced
+    repro, first, retry = (r.options for r in model.requests)
+    assert repro.grammar is not None and '"def test_"' in repro.grammar
+    assert repro.json_schema is None and first.json_schema is None
+    assert first.grammar is not None and '"calc/ops.py\\n"' in first.grammar
+    assert "test_ops" not in first.grammar  # test files are not editable
+    assert retry.grammar == first.grammar  # the "did you mean" retry stays constrained
+    assert "Did you mean lines" in model.requests[2].messages[-1].content
+    prompt = model.requests[1].messages[-1].content
+    assert "    return a - b" in prompt and "# Repository map" not in prompt
+    events = [json.loads(line) for line in result.trajectory_path.read_text().splitlines()]
+    context = next(e for e in events if e["type"] == "prompt_context")
+    assert context["form"] == "grammar" and context["editable"] == ["calc/ops.py"]
+
+
+@pytest.mark.docker
 def test_wrong_patch_is_rejected_and_not_applied(repo: Path, tmp_path: Path) -> None:
     before = snapshot(repo)
     result, _ = run(repo, tmp_path, REPRO, WRONG, apply=True)

@@ -9,7 +9,7 @@ reproduction test, when it reproduced the issue, passes. Never on the model's wo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,8 +104,9 @@ def _key(prepared: PreparedRepo, tree: Path, diff: str) -> str:
 
 
 def generate(model: ChatModel, prepared: PreparedRepo, workdir: Path, context: str, *,
-             count: int, constrained: bool, paths: tuple[str, ...], temperature: float,
+             count: int, constrained: bool | str, paths: tuple[str, ...], temperature: float,
              max_attempts: int, repro_hint: str = "",
+             search_lines: Mapping[str, tuple[str, ...]] | None = None,
              on_step: Callable[[str], None] | None = None) -> tuple[list[Candidate], str | None]:
     """Sample up to ``count`` candidates; stops early (with the reason) when the budget is
     spent. Duplicates point at the first equivalent candidate."""
@@ -119,7 +120,8 @@ def generate(model: ChatModel, prepared: PreparedRepo, workdir: Path, context: s
         try:
             cand.outcome = edit_candidate(model, context, cand.tree, constrained=constrained,
                                           paths=paths, temperature=temp, seed=index,
-                                          max_attempts=max_attempts, repro_hint=repro_hint)
+                                          max_attempts=max_attempts, repro_hint=repro_hint,
+                                          search_lines=search_lines)
         except BudgetExhausted as exc:
             return out, str(exc)
         out.append(cand)

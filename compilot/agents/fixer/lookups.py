@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compilot.agents.fixer.grammars import is_test_path
 from compilot.agents.fixer.localize import Localization, localize
 from compilot.agents.fixer.tags import python_files
 from compilot.agents.fixer.testrun import TestRun, TreeTests, test_tree
@@ -24,7 +25,16 @@ from compilot.planner.plan import Task
 from compilot.sandboxes import SandboxConfig
 from compilot.tools import ToolRegistry, tool
 
-MAX_FILE_CHARS = 12_000
+MAX_FILE_CHARS = 60_000
+"""Read cap per file; the prompt shows excerpts (:mod:`.excerpts`), not whole files."""
+
+
+def pick_files(ranked: tuple[str, ...], max_files: int) -> list[str]:
+    """The ``max_files`` best-ranked source files, then the best test file (its imports show
+    the reproduction test how to reach the code)."""
+    sources = [p for p in ranked if not is_test_path(p)][:max_files]
+    tests = [p for p in ranked if is_test_path(p)][:1]
+    return sources + tests
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,8 @@ class Lookups:
 
     localization: Localization
     files: dict[str, str]
-    """Source of the top localised files (cut to ``MAX_FILE_CHARS`` each)."""
+    """Source of the top localised files (cut to ``MAX_FILE_CHARS`` each): source files
+    first, then one test file."""
     repo_files: tuple[str, ...]
     baseline: TestRun
 
@@ -46,7 +57,7 @@ def _registry(tree: Path, issue: str, sandbox: SandboxConfig, test_command: str,
     def localize_issue() -> dict:
         """Rank the repository's functions and files for the issue (repo map, BM25, traces)."""
         found["localization"] = loc = localize(tree, issue, budget_tokens=budget_tokens)
-        return {"files": list(loc.files[:max_files]), "locations": len(loc.locations)}
+        return {"files": pick_files(loc.files, max_files), "locations": len(loc.locations)}
 
     @tool(timeout_s=timeout + 120)
     def baseline_tests() -> dict:

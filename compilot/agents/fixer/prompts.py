@@ -1,32 +1,41 @@
-"""What the fixer's model sees: the issue, the localisation, code, and the output formats.
+"""What the fixer's model sees: the issue, excerpts of the localised code, the output formats.
 
-Small local models break free-form formats, so where the server enforces it the answer is
-constrained by a JSON schema (paths as an enum of the repository's files); otherwise the model
-writes SEARCH/REPLACE blocks (or a diff) parsed by :mod:`compilot.repair.edits`.
+Small local models break free-form formats, so where the server enforces one the answer is
+constrained (:data:`Form`): a GBNF grammar keeps code as raw text and enforces the
+SEARCH/REPLACE structure (:mod:`.grammars`); a JSON schema puts it in JSON strings (paths as
+an enum); otherwise the model writes SEARCH/REPLACE blocks (or a diff) freely. Every form is
+parsed by :mod:`compilot.repair.edits` except JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
-from compilot.agents.fixer.localize import Localization
+from compilot.agents.fixer.excerpts import Excerpt
 
-CONTEXT_CHARS = 9_000
+Form = Literal["none", "json", "grammar"]
+"""How the answers are constrained: free text, a JSON schema, or a GBNF grammar."""
+
+ISSUE_CHARS = 4_000
 
 SYSTEM = ("You are a careful software engineer fixing a bug in a Python repository. "
           "Change as little code as possible. Never edit tests to make them pass.")
 
-EDIT_FORMAT = """Answer with SEARCH/REPLACE blocks, one per change:
+EDIT_FORMAT = """Answer with SEARCH/REPLACE blocks, one per change. The format, shown for a
+made-up file pkg/shapes.py whose area() added instead of multiplying:
 
-path/to/file.py
+pkg/shapes.py
 <<<<<<< SEARCH
-exact existing lines to change
+def area(width, height):
+    return width + height
 =======
-new lines
+def area(width, height):
+    return width * height
 >>>>>>> REPLACE
 
-SEARCH must copy existing lines of the file exactly. Use repository-relative paths."""
+SEARCH must copy a few consecutive lines of the code shown above exactly (same indentation),
+and REPLACE holds them as they should read. Fix the cause in the source code."""
 
 EDIT_JSON = ("Answer with a JSON object {\"edits\": [{\"path\": ..., \"search\": ..., "
              "\"replace\": ...}]}: `search` copies existing lines of the file exactly, "
@@ -59,31 +68,41 @@ REPRO_SCHEMA: dict[str, Any] = {
     "properties": {"test_code": {"type": "string"}}}
 
 
-def code_context(loc: Localization, files: dict[str, str], limit: int = CONTEXT_CHARS) -> str:
-    """Whole top-ranked files while they fit, then excerpts of the top locations."""
-    parts: list[str] = []
-    used = 0
-    for path in loc.files:
-        text = files.get(path)
-        if text is None:
-            continue
-        if used + len(text) <= limit:
-            parts.append(f"{path}\n```python\n{text.rstrip()}\n```")
-            used += len(text)
-            continue
-        for found in (x for x in loc.locations if x.path == path):
-            lines = text.splitlines()[max(found.start_line - 1, 0):found.end_line]
-            excerpt = "\n".join(lines)
-            if used + len(excerpt) > limit:
-                break
-            parts.append(f"{path} (lines {found.start_line}-{found.end_line})\n"
-                         f"```python\n{excerpt}\n```")
-            used += len(excerpt)
-    return "\n\n".join(parts)
+def as_form(value: bool | str) -> Form:
+    """``True`` (the old boolean flag) means JSON, ``False`` free text."""
+    if value is True or value == "json":
+        return "json"
+    if value == "grammar":
+        return "grammar"
+    if value is False or value == "none":
+        return "none"
+    raise ValueError(f"output form must be none, json or grammar, not {value!r}")
 
 
-def context_message(issue: str, loc: Localization, files: dict[str, str]) -> str:
-    ranked = "\n".join(f"- {x.path}:{x.start_line}-{x.end_line} {x.symbol or ''} ({x.reason})"
-                       for x in loc.locations[:8])
-    return (f"# Issue\n{issue.strip()}\n\n# Most likely locations\n{ranked}\n\n"
-            f"# Repository map\n{loc.repo_map}\n\n# Code\n{code_context(loc, files)}")
+def editable_note(paths: Sequence[str]) -> str:
+    return ("Editable files: " + ", ".join(paths) + ". Test files cannot be edited."
+            if paths else "")
+
+
+def edit_ask(form: Form, paths: Sequence[str]) -> str:
+    """The edit instructions for ``form``, naming the editable files."""
+    base = EDIT_JSON if form == "json" else EDIT_FORMAT
+    note = editable_note(paths)
+    return f"{base}\n{note}" if note else base
+
+
+def repro_ask(form: Form, imports: str) -> str:
+    """The reproduction-test instructions, with how the existing tests import the code."""
+    base = REPRO_JSON if form == "json" else REPRO_TEXT
+    if not imports:
+        return base
+    return f"{base}\nThe existing tests import the code like this:\n```python\n{imports}\n```"
+
+
+def context_message(issue: str, excerpts: Sequence[Excerpt]) -> str:
+    """The shared head of every request (so the server can reuse its prompt cache)."""
+    text = issue.strip()
+    if len(text) > ISSUE_CHARS:
+        text = text[:ISSUE_CHARS] + "\n[... issue cut ...]"
+    code = "\n\n".join(ex.render() for ex in excerpts) or "(no code was localised)"
+    return f"# Issue\n{text}\n\n# Code (the most likely places)\n{code}"

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compilot.agents.fixer import prompts
+from compilot.agents.fixer.grammars import repro_grammar
 from compilot.agents.fixer.testrun import TestRun, run_repro
 from compilot.llm.types import ChatModel, GenerationOptions, Message
 from compilot.repair.validate import check_syntax
 from compilot.sandboxes import SandboxConfig
 
+_NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
 _BLOCK = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
@@ -71,23 +73,38 @@ def _problem(code: str | None, run: TestRun | None) -> str | None:
                 "Write a test that fails because of the bug.")
     if run is not None and not run.failed_cleanly:
         return f"The test could not run (collection error):\n{run.output[-1500:]}"
+    missing = _NAME_ERROR.search(run.output) if run is not None else None
+    if missing is not None:
+        return (f"The test fails with NameError: {missing.group(1)!r} is not defined; a "
+                "missing import is not the bug. Import every name the test uses.")
     return None
 
 
+def repro_options(form: prompts.Form, max_tokens: int) -> GenerationOptions:
+    """A fenced python block holding ``def test_`` under a grammar; JSON under a schema."""
+    return GenerationOptions(
+        temperature=0.0, max_tokens=max_tokens, seed=0,
+        json_schema=prompts.REPRO_SCHEMA if form == "json" else None,
+        grammar=repro_grammar() if form == "grammar" else None)
+
+
 def reproduce(model: ChatModel, context: str, tree: Path, *, sandbox: SandboxConfig,
-              test_command: str, timeout: float, constrained: bool, attempts: int = 2,
-              max_tokens: int = 700) -> Reproduction:
-    """Ask for a reproduction test and run it on the unchanged ``tree``."""
-    ask = prompts.REPRO_JSON if constrained else prompts.REPRO_TEXT
+              test_command: str, timeout: float, constrained: bool | str, attempts: int = 2,
+              max_tokens: int = 700, imports: str = "") -> Reproduction:
+    """Ask for a reproduction test and run it on the unchanged ``tree``.
+
+    ``constrained`` is a :data:`~.prompts.Form` (``True``/``False`` mean json/none);
+    ``imports`` shows how the existing tests import the code."""
+    form = prompts.as_form(constrained)
+    ask = prompts.repro_ask(form, imports)
     messages = [Message(role="system", content=prompts.SYSTEM),
                 Message(role="user", content=f"{context}\n\n# Task\n{ask}")]
-    options = GenerationOptions(temperature=0.0, max_tokens=max_tokens, seed=0,
-                                json_schema=prompts.REPRO_SCHEMA if constrained else None)
+    options = repro_options(form, max_tokens)
     code: str | None = None
     run: TestRun | None = None
     for attempt in range(1, attempts + 1):
         answer = model.complete(messages, options).text
-        code = extract_test(answer, constrained)
+        code = extract_test(answer, form == "json")
         run = None
         if code is not None and _syntax_error(code) is None:
             run = run_repro(tree, sandbox, test_command, code, timeout=timeout)
@@ -96,4 +113,6 @@ def reproduce(model: ChatModel, context: str, tree: Path, *, sandbox: SandboxCon
             return Reproduction(code, run, attempt)
         messages += [Message(role="assistant", content=answer),
                      Message(role="user", content=f"{problem}\n\n{ask}")]
+    if run is not None and run.failed_cleanly:
+        run = None  # it failed for a reason that is not the bug: no evidence
     return Reproduction(code, run, attempts)

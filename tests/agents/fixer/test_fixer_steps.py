@@ -11,7 +11,7 @@ import pytest
 from compilot.agents.fixer.candidates import Evidence
 from compilot.agents.fixer.edit_loop import parse_json_edits
 from compilot.agents.fixer.report import FixResult, diagnostics
-from compilot.agents.fixer.reproduce import extract_test
+from compilot.agents.fixer.reproduce import _problem, extract_test
 from compilot.agents.fixer.swebench import finished_ids, load_instances, run_instances
 from compilot.agents.fixer.testrun import TestRun, parse_junit
 from compilot.errors import ConfigError, ModelSourceError
@@ -130,3 +130,11 @@ def test_a_collection_error_does_not_reproduce_anything() -> None:
     ev = Evidence(run(0, ("t::a",)), run(0, ("t::a",)), collection_error,
                   run(0, ("test_compilot_repro::test_x",)))
     assert not ev.reproduced and not ev.validated
+
+
+def test_a_repro_failing_on_a_missing_import_is_sent_back() -> None:
+    code = "def test_x():\n    assert f() == 1\n"
+    failed = TestRun("pytest", 1, (), ("r::test_x",), output="E  NameError: name 'f' is not "
+                     "defined")
+    assert "'f' is not defined" in (_problem(code, failed) or "")
+    assert _problem(code, TestRun("pytest", 1, (), ("r::test_x",), output="assert 0 == 1")) is None
