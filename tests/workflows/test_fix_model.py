@@ -14,10 +14,6 @@ from pathlib import Path
 import pytest
 from test_fix import ISSUE, make_repo, snapshot  # type: ignore[import-not-found]  # noqa: I001
 
-CLI = ("import sys, typer\nfrom compilot.cli.fix import fix\n"
-       "app = typer.Typer(pretty_exceptions_enable=False)\napp.command()(fix)\n"
-       "sys.exit(app())\n")
-
 
 @pytest.mark.model
 @pytest.mark.docker
@@ -30,7 +26,7 @@ def test_cli_with_real_small_model_reports_truthfully(tmp_path: Path) -> None:
     before = snapshot(repo)
     env = {**os.environ, "COMPILOT_HOME": str(home)}
     proc = subprocess.run(
-        [sys.executable, "-c", CLI, ISSUE, "--repo", str(repo), "--model",
+        [sys.executable, "-m", "compilot.cli.main", "fix", ISSUE, "--repo", str(repo), "--model",
          "bundled:qwen2.5-coder-0.5b", "--candidates", "1", "--max-steps", "4", "--json",
          "--test-timeout", "60", "--out", str(tmp_path / "run")],
         capture_output=True, text=True, env=env, timeout=900)
