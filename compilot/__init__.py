@@ -6,9 +6,10 @@ cheap and side-effect free (no network, no model load, no config read).
 
 from __future__ import annotations
 
-import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from compilot._lazy import lazy_exports
 
 # litellm fetches a cost map over the network at import unless told not to; compilot runs
 # offline against local servers.
@@ -53,17 +54,7 @@ __all__ = [  # noqa: RUF022 - grouped by concern, pinned by tests/test_public_ap
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'compilot' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:

@@ -35,6 +35,8 @@ from typing import Any
 # Before minisweagent is imported: no banner, no global config in the user's home, cost
 # tracking off (a local model has no price), few retries against one local server.
 os.environ.setdefault("MSWEA_SILENT_STARTUP", "1")
+os.environ.setdefault("MSWEA_GLOBAL_CONFIG_DIR", str(Path(sys.prefix) / "mswea-config"))
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("MSWEA_COST_TRACKING", "ignore_errors")
 os.environ.setdefault("MSWEA_MODEL_RETRY_STOP_AFTER_ATTEMPT", "2")
 

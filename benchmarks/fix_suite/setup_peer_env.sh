@@ -11,4 +11,5 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet "mini-swe-agent==2.4.6"
-"$venv/bin/python" -c "import minisweagent; print('mini-swe-agent', minisweagent.__version__, 'in', '$venv')"
+MSWEA_SILENT_STARTUP=1 MSWEA_GLOBAL_CONFIG_DIR="$venv/mswea-config" \
+    "$venv/bin/python" -c "import minisweagent; print('mini-swe-agent', minisweagent.__version__, 'in', '$venv')"

@@ -7,16 +7,12 @@ joiner imports the executor's result types, so eager imports here would be circu
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from compilot._lazy import lazy_exports
 
-_EXPORTS = {"JoinDecision": "joiner", "Joiner": "joiner", "Plan": "plan", "Task": "plan",
+_MODULES = {"JoinDecision": "joiner", "Joiner": "joiner", "Plan": "plan", "Task": "plan",
             "PlanParser": "parser", "parse_plan": "parser", "Planner": "planner",
             "validate_plan": "validate"}
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_MODULES)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'compilot.planner' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"compilot.planner.{_EXPORTS[name]}"), name)
+__getattr__, __dir__ = lazy_exports(
+    __name__, {name: f"{__name__}.{module}" for name, module in _MODULES.items()}, globals())

@@ -6,8 +6,9 @@ Importing this package does not import the docker SDK; the implementations load 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from compilot._lazy import lazy_exports
 from compilot.sandboxes.base import Changes, ExecResult, Sandbox
 from compilot.sandboxes.config import SandboxConfig
 from compilot.sandboxes.factory import make_sandbox
@@ -27,9 +28,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'compilot.sandboxes' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

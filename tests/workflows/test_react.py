@@ -5,23 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from wf_tools import TOOLS
+from wf_tools import TOOLS, calls
 
 from compilot.testing.models import ScriptedModel
 from compilot.tools.registry import ToolRegistry
 from compilot.workflows.react import action_grammar, action_schema, parse_step, react
-
-
-@pytest.fixture
-def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "calls.log"
-    monkeypatch.setenv("COMPILOT_TEST_LOG", str(path))
-    return path
-
-
-def calls(log: Path) -> list[str]:
-    return log.read_text().splitlines() if log.exists() else []
 
 
 def act(tool: str, **args: object) -> str:

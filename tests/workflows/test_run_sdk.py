@@ -4,7 +4,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from wf_tools import TOOLS
+from wf_tools import TOOLS, calls
 
 from compilot.errors import PlanError
 from compilot.executor import TaskFinished
@@ -14,17 +14,6 @@ from compilot.workflows.run import RunResult, arun, astream, run
 PLAN = ('Thought: two lookups, then add\n1. search(country="France", field="population")\n'
         '2. search(country="Spain", field="population")\n3. math(expression="$1 + $2")\n'
         "4. join()")
-
-
-@pytest.fixture
-def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "calls.log"
-    monkeypatch.setenv("COMPILOT_TEST_LOG", str(path))
-    return path
-
-
-def calls(log: Path) -> list[str]:
-    return log.read_text().splitlines() if log.exists() else []
 
 
 def test_run_answers_with_a_trace(log: Path) -> None:

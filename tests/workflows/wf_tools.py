@@ -43,3 +43,8 @@ def publish(text: str) -> str:
 
 
 TOOLS = [search, math, publish]
+
+
+def calls(log: Path) -> list[str]:
+    """The tool calls logged so far, in order."""
+    return log.read_text().splitlines() if log.exists() else []
