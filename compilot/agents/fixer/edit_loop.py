@@ -111,7 +111,7 @@ def edit_candidate(model: ChatModel, context: str, tree: Path, *, constrained: b
                         f"issue.\n{ask}")]
     feedback: list[str] = []
     for attempt in range(1, max_attempts + 1):
-        answer = model.complete(messages, options).text
+        answer = model.complete(messages, prompts.retry_options(options, attempt)).text
         parsed = parse_json_edits(answer) if options.json_schema else parse_edits(answer)
         problem, changes = _try(tree, parsed)
         if problem is None:

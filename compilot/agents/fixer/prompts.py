@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from compilot.agents.fixer.excerpts import Excerpt
+from compilot.llm.types import GenerationOptions
 
 Form = Literal["none", "json", "grammar"]
 """How the answers are constrained: free text, a JSON schema, or a GBNF grammar."""
@@ -106,3 +107,17 @@ def context_message(issue: str, excerpts: Sequence[Excerpt]) -> str:
         text = text[:ISSUE_CHARS] + "\n[... issue cut ...]"
     code = "\n\n".join(ex.render() for ex in excerpts) or "(no code was localised)"
     return f"# Issue\n{text}\n\n# Code (the most likely places)\n{code}"
+
+
+RETRY_TEMPERATURE = 0.5
+
+
+def retry_options(options: GenerationOptions, attempt: int) -> GenerationOptions:
+    """Options for attempt ``attempt`` (1-based). Greedy retries repeat the failed answer
+    token for token even after feedback (seen with the bundled small models), so later
+    attempts sample, each with its own seed."""
+    if attempt <= 1:
+        return options
+    return options.model_copy(update={
+        "temperature": max(options.temperature or 0.0, RETRY_TEMPERATURE),
+        "seed": (options.seed or 0) + attempt})

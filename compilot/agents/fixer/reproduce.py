@@ -103,7 +103,7 @@ def reproduce(model: ChatModel, context: str, tree: Path, *, sandbox: SandboxCon
     code: str | None = None
     run: TestRun | None = None
     for attempt in range(1, attempts + 1):
-        answer = model.complete(messages, options).text
+        answer = model.complete(messages, prompts.retry_options(options, attempt)).text
         code = extract_test(answer, form == "json")
         run = None
         if code is not None and _syntax_error(code) is None:

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compilot.errors import ComPilotError, ConfigError
+from compilot.errors import (
+    ComPilotError,
+    ConfigError,
+    ModelError,
+    SandboxError,
+    ServerError,
+)
 
 REQUIRED = ("instance_id", "repo", "base_commit", "problem_statement")
 
@@ -91,13 +97,18 @@ def run_instances(instances: Path, preds: Path, *, model_name: str,
                   ) -> list[dict[str, Any]]:
     """Solve every unfinished instance with ``solve`` (returns a FixResult) and append its
     prediction. A user error on one instance (bad repo, unknown commit) is recorded as an
-    empty patch with the error, and the run goes on."""
+    empty patch with the error, and the run goes on; a model, server or sandbox failure
+    stops the run with nothing recorded for that instance, so resuming retries it."""
     written = []
     for inst in pending(load_instances(instances), Path(preds)):
         record: dict[str, Any] = {"instance_id": inst.instance_id,
                                   "model_name_or_path": model_name}
         try:
             result = solve(inst)
+        except (ModelError, ServerError, SandboxError):
+            # The model server or Docker failed, not this instance: stop without a line, so
+            # that a resumed run tries the instance again.
+            raise
         except ComPilotError as exc:
             record.update(model_patch="", status="error", error=str(exc))
         else:

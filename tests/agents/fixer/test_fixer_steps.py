@@ -14,7 +14,12 @@ from compilot.agents.fixer.report import FixResult, diagnostics
 from compilot.agents.fixer.reproduce import _problem, extract_test
 from compilot.agents.fixer.swebench import finished_ids, load_instances, run_instances
 from compilot.agents.fixer.testrun import TestRun, parse_junit
-from compilot.errors import ConfigError, ModelSourceError
+from compilot.errors import (
+    ConfigError,
+    ModelConnectionError,
+    ModelSourceError,
+    RepositoryError,
+)
 from compilot.memory.trajectory import Budget, BudgetExhausted, RecordingModel, TrajectoryRecorder
 from compilot.testing import ScriptedModel
 from compilot.testing.script_source import load_script_model
@@ -124,6 +129,28 @@ def test_instances_and_resumed_preds(tmp_path: Path) -> None:
         load_instances(bad)
 
 
+def test_a_dead_model_server_stops_the_run_and_the_instance_is_retried(tmp_path: Path) -> None:
+    inst = tmp_path / "instances.jsonl"
+    inst.write_text("\n".join(json.dumps({"instance_id": f"i{n}", "repo": "r",
+                                          "base_commit": "c", "problem_statement": "p"})
+                              for n in range(2)))
+    preds = tmp_path / "preds.jsonl"
+
+    def dead_server(instance: object) -> object:
+        raise ModelConnectionError("cannot reach the model endpoint")
+
+    with pytest.raises(ModelConnectionError):
+        run_instances(inst, preds, model_name="m", solve=dead_server)
+    assert finished_ids(preds) == set()  # nothing recorded: a resumed run retries i0
+
+    def bad_repo(instance: object) -> object:
+        raise RepositoryError("not a git repository")
+
+    run_instances(inst, preds, model_name="m", solve=bad_repo)
+    lines = [json.loads(x) for x in preds.read_text().splitlines()]
+    assert [(x["instance_id"], x["status"]) for x in lines] == [("i0", "error"), ("i1", "error")]
+
+
 def test_a_collection_error_does_not_reproduce_anything() -> None:
     collection_error = TestRun("pytest", 2, (), ("test_compilot_repro",))
     assert not collection_error.failed_cleanly
@@ -138,3 +165,16 @@ def test_a_repro_failing_on_a_missing_import_is_sent_back() -> None:
                      "defined")
     assert "'f' is not defined" in (_problem(code, failed) or "")
     assert _problem(code, TestRun("pytest", 1, (), ("r::test_x",), output="assert 0 == 1")) is None
+
+
+def test_retries_sample_instead_of_repeating_the_greedy_answer() -> None:
+    from compilot.agents.fixer.prompts import retry_options
+    from compilot.llm.types import GenerationOptions
+
+    first = GenerationOptions(temperature=0.0, seed=0, grammar="root ::= \"x\"")
+    assert retry_options(first, 1) == first
+    second, third = retry_options(first, 2), retry_options(first, 3)
+    assert second.temperature and second.temperature > 0 and second.grammar == first.grammar
+    assert second.seed != third.seed
+    hot = GenerationOptions(temperature=0.9, seed=4)
+    assert retry_options(hot, 2).temperature == 0.9
