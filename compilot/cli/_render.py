@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -16,9 +16,6 @@ from compilot.errors import ComPilotError
 # soft_wrap: model text, patches and log tails must never be hard-wrapped at the terminal width.
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-T = TypeVar("T")
-
 
 def print_json(data: Any) -> None:
     """Machine output: one JSON document on stdout, nothing else."""
@@ -39,8 +36,3 @@ def user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
         raise typer.Exit(130) from None
-
-
-def run_guarded(fn: Callable[[], T]) -> T:
-    with user_errors():
-        return fn()

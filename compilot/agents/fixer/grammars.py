@@ -15,7 +15,6 @@ may edit tests tends to "fix" the fixture it was shown instead of the bug.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 MAX_BLOCKS = 4
@@ -68,10 +67,6 @@ def _raw_line_rules() -> list[str]:
             nxt = f" | m{i}-{n + 1}" if n < _RUN else ""
             rules.append(f'm{i}-{n} ::= "{ch}" ( [^{ch}\\n] [^\\n]*{nxt} )?')
     return rules
-
-
-def _rule_id(text: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower() or "x"
 
 
 def edit_grammar(paths: Sequence[str],

@@ -28,7 +28,7 @@ def normalize_source(path: str, text: str | None) -> str:
         try:
             return ast.dump(ast.parse(text), annotate_fields=True, include_attributes=False)
         except (SyntaxError, ValueError):
-            pass
+            pass  # not valid Python (yet): compare the text lines instead
     return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
 
 
