@@ -97,8 +97,11 @@ async def main() -> None:
                 print(f"{key:28s} {q['type']:15s} {'OK ' if rec['correct'] else 'BAD'} "
                       f"{rec['wall_s']:7.1f}s {str(rec.get('answer'))[:50]!r} "
                       f"{rec.get('error', '')[:80]}", flush=True)
-    ids = {q["id"] for q in questions}
-    table = summarise([r for r in data["runs"].values() if r["id"] in ids])
+    by_id = {q["id"]: q for q in questions}
+    for rec in data["runs"].values():  # re-scored, so a scoring fix applies to old results
+        if rec["id"] in by_id:
+            rec["correct"] = correct(by_id[rec["id"]], rec.get("answer"))
+    table = summarise([r for r in data["runs"].values() if r["id"] in by_id])
     data["summary"] = table
     if not args.summary_only:
         _save(args.out, data)

@@ -21,8 +21,17 @@ def numbers(text: str) -> list[float]:
     return [float(m) for m in re.findall(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?", cleaned)]
 
 
+_CALL_RE = re.compile(r'"(?:name|tool|action)"\s*:\s*"(?:search|math)"')
+
+
+def _unexecuted_call(answer: str) -> bool:
+    """An agent that stops on a tool call written as text has not answered, even when the
+    call's arguments happen to name the right country or number."""
+    return bool(_CALL_RE.search(answer))
+
+
 def correct(question: dict[str, Any], answer: str | None) -> bool:
-    if not answer:
+    if not answer or _unexecuted_call(answer):
         return False
     expected = question["answer"]
     if question["kind"] == "number":
