@@ -14,7 +14,15 @@ from rich.table import Table
 from rich.text import Text
 
 from compilot.cli._render import console, err_console, print_json, user_errors
-from compilot.cli.options import JsonOpt, ModelNameOpt, ModelOpt, model_overrides
+from compilot.cli.options import (
+    AllowUnsandboxedOpt,
+    JsonOpt,
+    LocalOpt,
+    ModelNameOpt,
+    ModelOpt,
+    model_overrides,
+    sandbox_overrides,
+)
 
 
 def debug(
@@ -27,9 +35,8 @@ def debug(
     max_blocks: Annotated[int, typer.Option(help="Blocks shown per iteration.", min=2)] = 10,
     model: ModelOpt = None,
     model_name: ModelNameOpt = None,
-    local: Annotated[bool, typer.Option("--local", help="LocalSandbox: NO isolation.")] = False,
-    allow_unsandboxed: Annotated[bool, typer.Option(
-        "--allow-unsandboxed", help="Run locally when Docker is missing.")] = False,
+    local: LocalOpt = False,
+    allow_unsandboxed: AllowUnsandboxedOpt = False,
     json: JsonOpt = False,
 ) -> None:
     """Debug a function from its runtime trace and propose a fix (LDB)."""
@@ -42,8 +49,8 @@ def debug(
 
     with user_errors():
         goal = load_target(target, task)
-        settings = load_settings(**model_overrides(model, model_name), sandbox={
-            "kind": "local" if local else None, "allow_unsandboxed": allow_unsandboxed or None})
+        settings = load_settings(**model_overrides(model, model_name),
+                                 sandbox=sandbox_overrides(local, allow_unsandboxed))
         chat = open_model(settings, progress=not json)
         config = DebuggerConfig(max_calls=max_calls, max_blocks=max_blocks,
                                 max_tokens=settings.model.max_tokens or 1024)

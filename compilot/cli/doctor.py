@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from compilot.cli._render import console, print_json, user_errors
@@ -44,14 +45,8 @@ def render(checks: list[Check]) -> None:
         state = "ok" if c.ok else ("FAIL" if c.required else "warn")
         style = "green" if c.ok else ("red" if c.required else "yellow")
         detail = c.detail if c.ok or not c.fix else f"{c.detail}\nfix: {c.fix}"
-        table.add_row(c.name, f"[{style}]{state}[/{style}]", _escape(detail))
+        table.add_row(c.name, f"[{style}]{state}[/{style}]", escape(detail))
     console.print(table)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def _python() -> Check:

@@ -15,7 +15,15 @@ from rich.table import Table
 from rich.text import Text
 
 from compilot.cli._render import console, err_console, print_json, user_errors
-from compilot.cli.options import JsonOpt, ModelNameOpt, ModelOpt, model_overrides
+from compilot.cli.options import (
+    AllowUnsandboxedOpt,
+    JsonOpt,
+    LocalOpt,
+    ModelNameOpt,
+    ModelOpt,
+    model_overrides,
+    sandbox_overrides,
+)
 
 FormatOpt = Annotated[str | None, typer.Option(
     "--format", help="Also print diagnostic lines: vscode (path:line:col: severity: "
@@ -28,8 +36,8 @@ def _settings(model: str | None, model_name: str | None, local: bool,
     from compilot.testing.script_source import is_script_source
 
     source = None if is_script_source(model) else model
-    return load_settings(**model_overrides(source, model_name), sandbox={
-        "kind": "local" if local else None, "allow_unsandboxed": allow_unsandboxed or None})
+    return load_settings(**model_overrides(source, model_name),
+                         sandbox=sandbox_overrides(local, allow_unsandboxed))
 
 
 def _model(model: str | None) -> Any:
@@ -85,9 +93,8 @@ def fix(
         "(default: the capability probe decides).")] = None,
     model: ModelOpt = None,
     model_name: ModelNameOpt = None,
-    local: Annotated[bool, typer.Option("--local", help="LocalSandbox: NO isolation.")] = False,
-    allow_unsandboxed: Annotated[bool, typer.Option(
-        "--allow-unsandboxed", help="Run locally when Docker is missing.")] = False,
+    local: LocalOpt = False,
+    allow_unsandboxed: AllowUnsandboxedOpt = False,
     json: JsonOpt = False,
     format: FormatOpt = None,
     instances: Annotated[Path | None, typer.Option("--instances", help="SWE-bench "

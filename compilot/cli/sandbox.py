@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from compilot.cli._render import console, err_console, print_json, user_errors
-from compilot.cli.options import JsonOpt
+from compilot.cli.options import AllowUnsandboxedOpt, JsonOpt, LocalOpt, sandbox_overrides
 
 app = typer.Typer(help="Docker sandboxes: build the image, clean up, run a command.",
                   no_args_is_help=True)
@@ -59,9 +59,8 @@ def exec_(
                          "into /workspace (never modified).")] = None,
     image: Annotated[str | None, typer.Option("--image", help="Image to run.")] = None,
     network: Annotated[bool, typer.Option("--network", help="Allow network access.")] = False,
-    local: Annotated[bool, typer.Option("--local", help="LocalSandbox: NO isolation.")] = False,
-    allow_unsandboxed: Annotated[bool, typer.Option(
-        "--allow-unsandboxed", help="Run locally when Docker is missing.")] = False,
+    local: LocalOpt = False,
+    allow_unsandboxed: AllowUnsandboxedOpt = False,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Seconds.")] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -70,9 +69,8 @@ def exec_(
     from compilot.sandboxes import make_sandbox
 
     with user_errors():
-        settings = load_settings(sandbox={
-            "image": image, "network": network or None, "kind": "local" if local else None,
-            "allow_unsandboxed": allow_unsandboxed or None})
+        settings = load_settings(sandbox={"image": image, "network": network or None,
+                                          **sandbox_overrides(local, allow_unsandboxed)})
         with make_sandbox(settings.sandbox, workspace=workspace) as box:
             result = box.exec(command, timeout=timeout)
             changes = box.changes()
