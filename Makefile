@@ -15,6 +15,8 @@ setup: system-deps venv
 system-deps:
 	@command -v git >/dev/null && command -v mmdebstrap >/dev/null || \
 	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q git mmdebstrap; }
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || \
+	  { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q python3-venv; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
