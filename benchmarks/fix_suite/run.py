@@ -133,7 +133,7 @@ def run_compilot(mr: ModelRun, task: FixTask, inst: dict[str, Any], work: Path,
     one.write_text(json.dumps(inst) + "\n")
     preds = work / f"preds-{mr.ref}.jsonl"
     limits = FixLimits(max_steps=args.max_steps, wall_time_s=args.wall_time,
-                       test_timeout_s=300)
+                       test_timeout_s=300, refine_rounds=args.refine_rounds)
     fix_instances(one, preds, model=mr.chat_model(), settings=mr.settings,
                   runs_dir=work / f"runs-{mr.ref}", candidates=args.candidates, limits=limits,
                   progress=lambda m: print(f"  {m}", file=sys.stderr))
@@ -273,6 +273,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--limit", type=int, help="only the first N tasks (sorted by id)")
     parser.add_argument("--candidates", type=int, default=2)
+    parser.add_argument("--refine-rounds", type=int, default=2,
+                        help="compilot: rounds that show the rejected patch and its failures")
     parser.add_argument("--max-steps", type=int, default=8, help="model calls per task")
     parser.add_argument("--peer-steps", type=int, help="mini-swe-agent step limit "
                         "(default: --max-steps)")

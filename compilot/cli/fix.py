@@ -80,6 +80,8 @@ def fix(
     wall_time: Annotated[float, typer.Option(help="Wall-time limit in seconds.")] = 1800.0,
     token_budget: Annotated[int, typer.Option(help="Token budget.")] = 200_000,
     test_timeout: Annotated[float, typer.Option(help="Timeout of one test run (s).")] = 120.0,
+    refine_rounds: Annotated[int, typer.Option(help="Rounds that show the model its rejected "
+                             "patch and the test failures.", min=0)] = 2,
     test_command: Annotated[str | None, typer.Option(help="Test command (default: "
                             "python -m pytest -q).")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Apply a VALIDATED patch to the "
@@ -110,7 +112,8 @@ def fix(
         fmt = _check_format(format)
         settings = _settings(model, model_name, local, allow_unsandboxed)
         limits = FixLimits(max_steps=max_steps, wall_time_s=wall_time,
-                           token_budget=token_budget, test_timeout_s=test_timeout)
+                           token_budget=token_budget, test_timeout_s=test_timeout,
+                           refine_rounds=refine_rounds)
         if instances is not None:
             _swebench(instances, preds, _model(model), settings, limits, candidates,
                       constrained, out, json)

@@ -53,6 +53,9 @@ class FixLimits:
     """Timeout of one test command in the sandbox."""
     edit_attempts: int = 3
     repro_attempts: int = 2
+    refine_rounds: int = 2
+    """Rounds after validation when no candidate validated: one more candidate each, its
+    prompt showing the best rejected patch and the test failures it left."""
 
 
 def _default_run_dir(settings: Settings) -> Path:
@@ -180,13 +183,23 @@ class _Run:
                 constrained=self.form, paths=editable, temperature=temperature,
                 max_attempts=self.limits.edit_attempts, repro_hint=hint,
                 search_lines=search_lines, on_step=self.say)
-        with self.recorder.tool("validate", {"candidates": len(cands)}):
-            cand_mod.validate(cands, sandbox=self.sandbox,
-                              test_command=self.prepared.test_command,
-                              repro=repro.code if repro.reproduced else None,
-                              suite_before=look.baseline,
-                              repro_before=repro.before if repro.reproduced else None,
-                              timeout=self.limits.test_timeout_s, on_step=self.say)
+        self._validate(cands, look, repro)
+        seen = {c.key: c.index for c in cands if c.key is not None and c.duplicate_of is None}
+        for round_no in range(1, self.limits.refine_rounds + 1):
+            if stopped is not None or any(c.validated for c in cands):
+                break
+            feedback = cand_mod.failure_feedback(cands)
+            self.say(f"refinement {round_no}: "
+                     + ("showing the model its rejected patch and the test failures"
+                        if feedback else "sampling another candidate"))
+            self.chat.step = "refine"
+            more, stopped = cand_mod.generate(
+                self.chat, self.prepared, self.work, context, count=1,
+                constrained=self.form, paths=editable, temperature=temperature,
+                max_attempts=self.limits.edit_attempts, repro_hint=hint + feedback,
+                search_lines=search_lines, on_step=self.say, first=len(cands), seen=seen)
+            self._validate(more, look, repro)
+            cands += more
         chosen = cand_mod.best(cands)
         status: FixStatus = ("no_patch" if chosen is None else "fixed" if chosen.validated
                              else "unvalidated")
@@ -200,6 +213,16 @@ class _Run:
             candidates=tuple(candidate_json(c) for c in cands), model=self.chat.name,
             model_calls=self.recorder.model_calls, tokens=self.recorder.total_tokens,
             duration_s=time.monotonic() - start, notes=tuple(self.notes))
+
+    def _validate(self, cands: list[cand_mod.Candidate], look: Lookups,
+                  repro: Reproduction) -> None:
+        with self.recorder.tool("validate", {"candidates": len(cands)}):
+            cand_mod.validate(cands, sandbox=self.sandbox,
+                              test_command=self.prepared.test_command,
+                              repro=repro.code if repro.reproduced else None,
+                              suite_before=look.baseline,
+                              repro_before=repro.before if repro.reproduced else None,
+                              timeout=self.limits.test_timeout_s, on_step=self.say)
 
     def _prompt(self, issue: str, look: Lookups,
                 ) -> tuple[str, tuple[str, ...], dict[str, tuple[str, ...]] | None]:

@@ -63,7 +63,8 @@ def run(repo: Path, tmp_path: Path, *replies: str, **kwargs: object):  # type: i
     model = ScriptedModel(list(replies))
     settings = load_settings(home=tmp_path / "home")
     result = fix(repo, ISSUE, model=model, settings=settings, candidates=kwargs.pop(
-        "candidates", 1), run_dir=tmp_path / "run", limits=FixLimits(test_timeout_s=60),
+        "candidates", 1), run_dir=tmp_path / "run",
+        limits=FixLimits(test_timeout_s=60, **kwargs.pop("limits", {})),  # type: ignore[arg-type]
         **kwargs)  # type: ignore[arg-type]
     return result, model
 
@@ -112,12 +113,37 @@ def test_grammar_form_constrains_repro_and_edits_to_source_files(repo: Path,
 @pytest.mark.docker
 def test_wrong_patch_is_rejected_and_not_applied(repo: Path, tmp_path: Path) -> None:
     before = snapshot(repo)
-    result, _ = run(repo, tmp_path, REPRO, WRONG, apply=True)
+    result, model = run(repo, tmp_path, REPRO, WRONG, WRONG, WRONG, apply=True)
     assert result.status == "unvalidated" and not result.ok
     assert result.evidence.fixed == ()
     assert result.evidence.repro_after is not None and not result.evidence.repro_after.ok
     assert not result.applied
     assert snapshot(repo) == before
+    # two refinement rounds repeated the rejected patch: recognised, not tested again
+    assert len(model.requests) == 4
+    assert [c["duplicate_of"] for c in result.candidates] == [None, 0, 0]
+
+
+@pytest.mark.docker
+def test_refinement_shows_the_rejected_patch_and_its_failure(repo: Path,
+                                                             tmp_path: Path) -> None:
+    result, model = run(repo, tmp_path, REPRO, WRONG, RIGHT)
+    assert result.status == "fixed"
+    assert [c["index"] for c in result.candidates] == [0, 1]
+    assert "return a + b" in result.patch and "a * b" not in result.patch
+    prompt = model.requests[2].messages[-1].content
+    assert "A previous attempt, already rejected" in prompt
+    assert "+    return a * b" in prompt  # the rejected diff
+    assert "reproduction test still fails" in prompt and "assert 6 == 5" in prompt
+    events = [json.loads(line) for line in result.trajectory_path.read_text().splitlines()]
+    steps = [e["step"] for e in events if e["type"] == "model_call"]
+    assert steps == ["reproduce", "edit", "refine"]
+
+
+@pytest.mark.docker
+def test_no_refinement_when_rounds_are_zero(repo: Path, tmp_path: Path) -> None:
+    result, model = run(repo, tmp_path, REPRO, WRONG, limits={"refine_rounds": 0})
+    assert result.status == "unvalidated" and len(model.requests) == 2
 
 
 @pytest.mark.docker
@@ -190,6 +216,7 @@ def test_cli_json_and_vscode_lines(repo: Path, tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["status"] == "fixed"
     bad = CliRunner().invoke(app, [*args, "--model", f"script:{wrong}", "--format", "vscode",
-                                   "--out", str(tmp_path / "b")], env=env)
+                                   "--refine-rounds", "0", "--out", str(tmp_path / "b")],
+                             env=env)
     assert bad.exit_code == 1
     assert "calc/ops.py:1:1: warning: compilot: proposed change NOT validated" in bad.stdout

@@ -107,16 +107,18 @@ def generate(model: ChatModel, prepared: PreparedRepo, workdir: Path, context: s
              count: int, constrained: bool | str, paths: tuple[str, ...], temperature: float,
              max_attempts: int, repro_hint: str = "",
              search_lines: Mapping[str, tuple[str, ...]] | None = None,
-             on_step: Callable[[str], None] | None = None) -> tuple[list[Candidate], str | None]:
-    """Sample up to ``count`` candidates; stops early (with the reason) when the budget is
-    spent. Duplicates point at the first equivalent candidate."""
+             on_step: Callable[[str], None] | None = None, first: int = 0,
+             seen: dict[str, int] | None = None) -> tuple[list[Candidate], str | None]:
+    """Sample up to ``count`` candidates, numbered from ``first``; stops early (with the
+    reason) when the budget is spent. Duplicates point at the first equivalent candidate
+    (``seen`` maps patch keys to candidate numbers across calls)."""
     out: list[Candidate] = []
-    seen: dict[str, int] = {}
-    for index in range(count):
+    seen = {} if seen is None else seen
+    for index in range(first, first + count):
         temp = 0.0 if index == 0 else temperature
         cand = Candidate(index, temp, new_tree(prepared, workdir / f"candidate-{index}"))
         if on_step is not None:
-            on_step(f"candidate {index + 1}/{count}: asking the model for edits")
+            on_step(f"candidate {index + 1}/{first + count}: asking the model for edits")
         try:
             cand.outcome = edit_candidate(model, context, cand.tree, constrained=constrained,
                                           paths=paths, temperature=temp, seed=index,
@@ -146,6 +148,32 @@ def validate(cands: list[Candidate], *, sandbox: SandboxConfig, test_command: st
         runs = test_tree(cand.tree, sandbox, test_command, repro=repro, timeout=timeout)
         lint = cand.outcome.lint if cand.outcome is not None else ()
         cand.evidence = Evidence(suite_before, runs.suite, repro_before, runs.repro, lint)
+
+
+def failure_feedback(cands: list[Candidate], limit: int = 1500) -> str:
+    """What the best tested candidate did and how the tests answered: the prompt addition of
+    a refinement round, or "" when no candidate reached the tests."""
+    tested = [c for c in cands if c.evidence is not None and c.duplicate_of is None]
+    if not tested:
+        return ""
+    cand = min(tested, key=Candidate.rank_key)
+    ev = cand.evidence
+    assert ev is not None
+    parts = ["\n\n# A previous attempt, already rejected (the code above is unchanged)\n"
+             f"```diff\n{cand.diff[-3000:].strip()}\n```"]
+    if ev.suite_after is not None and ev.suite_after.timed_out:
+        parts.append("The tests timed out after this change.")
+    if ev.reproduced and ev.repro_after is not None and not ev.repro_after.ok:
+        parts.append("The reproduction test still fails after it:\n```\n"
+                     f"{ev.repro_after.output[-limit:].strip()}\n```")
+    if ev.regressions:
+        after = ev.suite_after.output[-limit:].strip() if ev.suite_after else ""
+        parts.append("It breaks tests that passed before: " + ", ".join(ev.regressions[:8])
+                     + f"\n```\n{after}\n```")
+    if not ev.fixed and not ev.reproduced:
+        parts.append("No test that failed before passes after it.")
+    parts.append("Write a different, correct fix of the code shown above.")
+    return "\n".join(parts)
 
 
 def best(cands: list[Candidate]) -> Candidate | None:
