@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -126,6 +127,30 @@ def syntax_rejections(preview: EditPreview) -> list[str]:
                    f"{problem.line}, column {problem.column}:\n```\n{line}\n```\n"
                    "Nothing was written; fix the edit and send it again.")
     return out
+
+
+def unchanged_code_rejections(preview: EditPreview) -> list[str]:
+    """One rejection when every file the edits change is Python whose syntax tree stays the
+    same: blank lines, spacing or comments moved, and the code runs exactly as before."""
+    if not preview.changed:
+        return []
+    for rel in preview.changed:
+        before, after = preview.before.get(rel), preview.after[rel]
+        if not rel.endswith(".py") or before is None or after is None:
+            return []
+        try:
+            if ast.dump(ast.parse(before)) != ast.dump(ast.parse(after)):
+                return []
+        except (SyntaxError, ValueError):
+            return []
+    return ["The edits change only blank lines, spacing or comments: the code would run "
+            "exactly as before, so they cannot fix the issue. Nothing was written; change "
+            "the code that causes the bug."]
+
+
+def edit_rejections(preview: EditPreview) -> list[str]:
+    """The fixer's checks before an edit is written: broken syntax, then no code change."""
+    return syntax_rejections(preview) or unchanged_code_rejections(preview)
 
 
 def lint_source(root: Path, rel: str, source: str,

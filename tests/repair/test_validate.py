@@ -73,3 +73,18 @@ def test_introduced_lint_with_explicit_rule_selection(tmp_path: Path) -> None:
     after = "import re\nx = 1\nif x == None:\n    pass\n"
     found = introduced_lint(tmp_path, "m.py", before, after, select=["E711"])
     assert [d.code for d in found] == ["E711"]
+
+
+def test_edit_that_changes_no_code_is_rejected_before_writing(tmp_path: Path) -> None:
+    from compilot.repair import apply_edits
+    from compilot.repair.validate import edit_rejections
+
+    src = "def f(x):\n    return x + 1\n"
+    (tmp_path / "m.py").write_text(src)
+    blank = Edit("m.py", "def f(x):\n", "\ndef f(x):  # adds one\n")
+    result = apply_edits(tmp_path, [blank], check=edit_rejections)
+    assert not result.applied and "run exactly as before" in result.feedback
+    assert (tmp_path / "m.py").read_text() == src
+    real = Edit("m.py", "    return x + 1\n", "    return x + 2\n")
+    assert apply_edits(tmp_path, [blank, real], check=edit_rejections).applied
+    assert "x + 2" in (tmp_path / "m.py").read_text()

@@ -3,7 +3,8 @@
 The model answers with edits (SEARCH/REPLACE blocks under a GBNF grammar, or JSON under a
 schema, where the server enforces one; otherwise free SEARCH/REPLACE blocks or a diff); they
 are applied all-or-nothing with whitespace-tolerant matching. A block that does not match
-("did you mean ..."), an edit that would break parsing, or an answer without edits goes back
+("did you mean ..."), an edit that would break parsing or that changes no code (only blank
+lines, spacing or comments), or an answer without edits goes back
 to the model as feedback, a bounded number of times, under the same constraint.
 Lint diagnostics the edit introduced are kept as evidence.
 """
@@ -23,8 +24,8 @@ from compilot.repair.edits import Edit, ParsedEdits, parse_edits
 from compilot.repair.validate import (
     LintDiagnostic,
     LintUnavailableError,
+    edit_rejections,
     introduced_lint,
-    syntax_rejections,
 )
 
 
@@ -69,7 +70,7 @@ def _try(tree: Path, parsed: ParsedEdits) -> tuple[str | None, tuple]:
     if not parsed.edits:
         return "The answer held no edit. " + prompts.EDIT_FORMAT, ()
     edits = tuple(dict.fromkeys(parsed.edits))  # small models repeat a block verbatim
-    result = apply_edits(tree, edits, check=syntax_rejections)
+    result = apply_edits(tree, edits, check=edit_rejections)
     if not result.applied:
         return result.feedback, ()
     if not result.changes:

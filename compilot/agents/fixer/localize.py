@@ -1,10 +1,12 @@
 """Model-free localisation: where in the repository an issue most likely needs a change.
 
-Three signals, fused by weighted reciprocal rank (a location found by several signals ranks
+Signals fused by weighted reciprocal rank (a location found by several signals ranks
 higher, and keeps every reason):
 
 * ``file:line`` locations quoted in the issue (tracebacks, pytest output), widened to the
   enclosing function;
+* definitions the issue names (code spans first, then the most often named), and the
+  module-level assignments those functions read (a constant table is often where the bug is);
 * BM25 of the issue text against functions and against whole files;
 * the repository map (:mod:`.repo_map`): PageRank over the reference graph, personalised
   toward identifiers and paths the issue mentions.
@@ -15,7 +17,10 @@ rendered map instead of the whole repository.
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +37,13 @@ from compilot.agents.fixer.tags import (
 from compilot.agents.fixer.tracebacks import parse_trace_frames
 
 RRF_K = 10
-WEIGHTS = {"traceback": 3.0, "bm25_function": 1.0, "repo_map": 1.0, "bm25_file": 0.5}
+WEIGHTS = {"traceback": 3.0, "mentioned": 2.0, "globals_read": 1.5, "bm25_function": 1.0,
+           "repo_map": 1.0, "bm25_file": 0.5}
+MAX_HOMONYMS = 3
+"""A name the repository defines in more places than this (``__init__``, ``run``) says too
+little about where to look to count as mentioned."""
+_CODE_SPAN = re.compile(r"```.*?```|`[^`\n]+`", re.S)
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,48 @@ def traceback_locations(issue: str, tags: Mapping[str, FileTags]) -> list[Locati
     return out
 
 
+def mentioned_locations(issue: str, tags: Mapping[str, FileTags],
+                        sources: Mapping[str, str]) -> tuple[list[Location], list[Location]]:
+    """Definitions the issue names, best first: named in code (backticks, code blocks) before
+    prose, then by how often; and the module-level assignments those functions read."""
+    in_code = Counter(_IDENT.findall(" ".join(_CODE_SPAN.findall(issue))))
+    anywhere = Counter(_IDENT.findall(issue))
+    by_name: dict[str, list[Definition]] = {}
+    for t in tags.values():
+        for d in t.definitions:
+            by_name.setdefault(d.short_name, []).append(d)
+    named = [n for n in anywhere if n in by_name and len(n) > 2
+             and n.lower() not in STOP_WORDS and len(by_name[n]) <= MAX_HOMONYMS]
+    named.sort(key=lambda n: (-in_code[n], -anywhere[n]))
+    defs = [d for n in named for d in by_name[n]]
+    found = [_def_location(d, f"named in the issue: {d.short_name}") for d in defs]
+    read = []
+    for d in defs:
+        if d.kind != "class":
+            read += _globals_read(d, sources.get(d.path, ""))
+    return found, read
+
+
+def _globals_read(d: Definition, source: str) -> list[Location]:
+    """Module-level assignments of ``d``'s file whose names ``d`` reads."""
+    try:
+        module = ast.parse(source)
+        body = ast.parse(textwrap.dedent(_lines(source, d)))
+    except (SyntaxError, ValueError):
+        return []
+    read = {n.id for n in ast.walk(body) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)}
+    out = []
+    for stmt in module.body:
+        targets = (stmt.targets if isinstance(stmt, ast.Assign) else
+                   [stmt.target] if isinstance(stmt, ast.AnnAssign | ast.AugAssign) else [])
+        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        for name in sorted(names & read):
+            out.append(Location(d.path, stmt.lineno, stmt.end_lineno or stmt.lineno, name, 0.0,
+                                f"read by {d.name}"))
+    return out
+
+
 def bm25_locations(issue: str, sources: Mapping[str, str], tags: Mapping[str, FileTags],
                    k: int = 10) -> tuple[list[Location], list[Location]]:
     """The ``k`` best functions and the ``k`` best files for the issue text, by BM25."""
@@ -137,8 +190,9 @@ def localize_sources(sources: Mapping[str, str], issue: str, *, budget_tokens: i
     funcs, file_hits = bm25_locations(issue, sources, tags)
     map_defs = [_def_location(d, f"repo map rank {s:.3f}")
                 for d, s in ranked_map.definitions[:10] if names or files]
-    signals = {"traceback": traced, "bm25_function": funcs, "repo_map": map_defs,
-               "bm25_file": file_hits}
+    named, read = mentioned_locations(issue, tags, sources)
+    signals = {"traceback": traced, "mentioned": named, "globals_read": read,
+               "bm25_function": funcs, "repo_map": map_defs, "bm25_file": file_hits}
     return Localization(_fuse(signals, max_locations), ranked_map.render(budget_tokens))
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from compilot.agents.fixer import localize
 from compilot.agents.fixer.bm25 import BM25, split_identifier, tokenize
+from compilot.agents.fixer.localize import localize_sources, mentioned_locations
 from compilot.agents.fixer.repo_map import approx_tokens, rank_repository
 from compilot.agents.fixer.tags import extract_all, extract_tags, python_files, read_sources
 from compilot.agents.fixer.tracebacks import parse_trace_frames
@@ -143,3 +144,26 @@ def test_localize_combines_signals_and_keeps_reasons(repo: Path) -> None:
     assert all(not loc.path.startswith("generated/") for loc in result.locations)
     assert result.repo_map.startswith("pkg/headers.py:")
     assert approx_tokens(result.repo_map) <= 120
+
+
+def test_named_function_and_the_module_table_it_reads_rank_first() -> None:
+    sources = {
+        "units.py": ("_SIZES = [(1, 'B'), (1024, 'K')]\nOTHER = 3\n\n\n"
+                     "def human(n):\n    for size, sym in _SIZES:\n        if n < size:\n"
+                     "            break\n    return f'{n / size}{sym}'\n\n\n"
+                     "def unrelated(n):\n    return OTHER * n\n"),
+        "other.py": "def sizes_report(sizes):\n    return 'sizes: ' + ', '.join(sizes)\n",
+    }
+    issue = "`human(2048)` gives the wrong sizes suffix; sizes above 1024 are wrong."
+    named, read = mentioned_locations(issue, extract_all(sources), sources)
+    assert [(x.path, x.symbol) for x in named] == [("units.py", "human")]
+    assert [(x.symbol, x.start_line) for x in read] == [("_SIZES", 1)]
+    found = localize_sources(sources, issue).locations
+    assert found[0].symbol == "human" and "_SIZES" in [x.symbol for x in found[:3]]
+    assert "named in the issue" in found[0].reason
+
+
+def test_names_defined_in_many_places_do_not_count_as_mentioned() -> None:
+    sources = {f"m{i}.py": "def run():\n    return 1\n" for i in range(4)}
+    named, _ = mentioned_locations("`run()` fails", extract_all(sources), sources)
+    assert named == []
