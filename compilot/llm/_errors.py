@@ -91,6 +91,9 @@ def _status_and_body(chain: list[BaseException]) -> tuple[int | None, str]:
     return status, " ".join(body.split())[:_EXCERPT]
 
 
+_TRUNCATED = "Stream ended before a finish_reason was received"
+
+
 def translate(exc: BaseException, *, url: str, timeout_s: float,
               streaming_started: bool = False) -> ModelError:
     """The compilot error for a failed model call to ``url``."""
@@ -103,6 +106,12 @@ def translate(exc: BaseException, *, url: str, timeout_s: float,
             f"the model at {url} did not answer within {timeout_s:g} s ({where})",
             hint="raise model.timeout_s (COMPILOT_MODEL__TIMEOUT_S) or use a smaller model; "
                  "`compilot doctor` checks the endpoint")
+    if any(_TRUNCATED in str(e) for e in chain):
+        # litellm >= 1.8x raises this itself (as a connection error) when a stream that
+        # delivered its chunks just ends: a cut-off answer, not a broken connection.
+        return ModelResponseError(
+            f"the stream from {url} ended without a finish reason: the answer is truncated "
+            "(did the server stop?)", hint="check the server's log")
     if any(_is_transport(e) for e in chain):
         detail = str(chain[-1])[:_EXCERPT]
         if streaming_started:
