@@ -176,15 +176,15 @@ class _Run:
             "\n\n# Reproduction test (fails on the current code)\n```python\n"
             f"{repro.code.strip()}\n```" if repro.reproduced else "")
         cands: list[cand_mod.Candidate] = []
+        seen: dict[str, int] = {}  # patch key -> first candidate with it, across rounds
         if stopped is None:
             self.chat.step = "edit"
             cands, stopped = cand_mod.generate(
                 self.chat, self.prepared, self.work, context, count=count,
                 constrained=self.form, paths=editable, temperature=temperature,
                 max_attempts=self.limits.edit_attempts, repro_hint=hint,
-                search_lines=search_lines, on_step=self.say)
+                search_lines=search_lines, on_step=self.say, seen=seen)
         self._validate(cands, look, repro)
-        seen = {c.key: c.index for c in cands if c.key is not None and c.duplicate_of is None}
         for round_no in range(1, self.limits.refine_rounds + 1):
             if stopped is not None or any(c.validated for c in cands):
                 break
