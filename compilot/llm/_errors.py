@@ -94,6 +94,13 @@ def _status_and_body(chain: list[BaseException]) -> tuple[int | None, str]:
 _TRUNCATED = "Stream ended before a finish_reason was received"
 
 
+def truncated_error(url: str) -> ModelResponseError:
+    """A stream from ``url`` that ended without the server's finish reason."""
+    return ModelResponseError(
+        f"the stream from {url} ended without a finish reason: the answer is truncated "
+        "(did the server stop?)", hint="check the server's log")
+
+
 def translate(exc: BaseException, *, url: str, timeout_s: float,
               streaming_started: bool = False) -> ModelError:
     """The compilot error for a failed model call to ``url``."""
@@ -109,9 +116,7 @@ def translate(exc: BaseException, *, url: str, timeout_s: float,
     if any(_TRUNCATED in str(e) for e in chain):
         # litellm >= 1.8x raises this itself (as a connection error) when a stream that
         # delivered its chunks just ends: a cut-off answer, not a broken connection.
-        return ModelResponseError(
-            f"the stream from {url} ended without a finish reason: the answer is truncated "
-            "(did the server stop?)", hint="check the server's log")
+        return truncated_error(url)
     if any(_is_transport(e) for e in chain):
         detail = str(chain[-1])[:_EXCERPT]
         if streaming_started:

@@ -15,13 +15,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from compilot.errors import ModelError, ModelResponseError
+from compilot.errors import ModelError
 from compilot.llm._errors import (
     backoff_delay,
     gave_up,
     is_model_failure,
     is_retryable,
     translate,
+    truncated_error,
 )
 from compilot.llm.config import ModelConfig
 from compilot.llm.endpoint import Endpoint
@@ -336,9 +337,7 @@ class _StreamAccumulator:
 
     def finish(self, url: str, server_finished: bool = True) -> Completion:
         if self.finish_reason is None or not server_finished:
-            raise ModelResponseError(
-                f"the stream from {url} ended without a finish reason: the answer is "
-                "truncated (did the server stop?)", hint="check the server's log")
+            raise truncated_error(url)
         text = "".join(self.text)
         calls = tuple(ToolCall(id=c["id"] or f"call_{i}", name=c["name"],
                                arguments=c["arguments"])

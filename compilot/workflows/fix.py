@@ -177,13 +177,17 @@ class _Run:
             f"{repro.code.strip()}\n```" if repro.reproduced else "")
         cands: list[cand_mod.Candidate] = []
         seen: dict[str, int] = {}  # patch key -> first candidate with it, across rounds
-        if stopped is None:
-            self.chat.step = "edit"
-            cands, stopped = cand_mod.generate(
-                self.chat, self.prepared, self.work, context, count=count,
+
+        def sample(step: str, n: int, prompt_hint: str) -> tuple[list, str | None]:
+            self.chat.step = step
+            return cand_mod.generate(
+                self.chat, self.prepared, self.work, context, count=n,
                 constrained=self.form, paths=editable, temperature=temperature,
-                max_attempts=self.limits.edit_attempts, repro_hint=hint,
-                search_lines=search_lines, on_step=self.say, seen=seen)
+                max_attempts=self.limits.edit_attempts, repro_hint=prompt_hint,
+                search_lines=search_lines, on_step=self.say, first=len(cands), seen=seen)
+
+        if stopped is None:
+            cands, stopped = sample("edit", count, hint)
         self._validate(cands, look, repro)
         for round_no in range(1, self.limits.refine_rounds + 1):
             if stopped is not None or any(c.validated for c in cands):
@@ -192,12 +196,7 @@ class _Run:
             self.say(f"refinement {round_no}: "
                      + ("showing the model its rejected patch and the test failures"
                         if feedback else "sampling another candidate"))
-            self.chat.step = "refine"
-            more, stopped = cand_mod.generate(
-                self.chat, self.prepared, self.work, context, count=1,
-                constrained=self.form, paths=editable, temperature=temperature,
-                max_attempts=self.limits.edit_attempts, repro_hint=hint + feedback,
-                search_lines=search_lines, on_step=self.say, first=len(cands), seen=seen)
+            more, stopped = sample("refine", 1, hint + feedback)
             self._validate(more, look, repro)
             cands += more
         chosen = cand_mod.best(cands)

@@ -74,7 +74,7 @@ class Localization:
 
 def mentioned_names(issue: str, tags: Mapping[str, FileTags]) -> tuple[set[str], set[str]]:
     """Identifiers the issue names that the repository defines, and paths the issue names."""
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", issue))
+    words = set(_IDENT.findall(issue))
     defined = {d.short_name for t in tags.values() for d in t.definitions}
     names = {w for w in words if w in defined and len(w) > 2 and w.lower() not in STOP_WORDS}
     files = {p for p in tags if p in issue or (p.rsplit("/", 1)[-1] in issue
@@ -114,31 +114,46 @@ def mentioned_locations(issue: str, tags: Mapping[str, FileTags],
     named.sort(key=lambda n: (-in_code[n], -anywhere[n]))
     defs = [d for n in named for d in by_name[n]]
     found = [_def_location(d, f"named in the issue: {d.short_name}") for d in defs]
+    assignments: dict[str, list[tuple[set[str], ast.stmt]]] = {}
     read = []
     for d in defs:
         if d.kind != "class":
-            read += _globals_read(d, sources.get(d.path, ""))
+            if d.path not in assignments:
+                assignments[d.path] = _module_assignments(sources.get(d.path, ""))
+            read += _globals_read(d, sources.get(d.path, ""), assignments[d.path])
     return found, read
 
 
-def _globals_read(d: Definition, source: str) -> list[Location]:
-    """Module-level assignments of ``d``'s file whose names ``d`` reads."""
+def _module_assignments(source: str) -> list[tuple[set[str], ast.stmt]]:
+    """The module-level assignment statements of ``source`` and the names each binds."""
     try:
         module = ast.parse(source)
-        body = ast.parse(textwrap.dedent(_lines(source, d)))
     except (SyntaxError, ValueError):
         return []
-    read = {n.id for n in ast.walk(body) if isinstance(n, ast.Name)
-            and isinstance(n.ctx, ast.Load)}
     out = []
     for stmt in module.body:
         targets = (stmt.targets if isinstance(stmt, ast.Assign) else
                    [stmt.target] if isinstance(stmt, ast.AnnAssign | ast.AugAssign) else [])
         names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        for name in sorted(names & read):
-            out.append(Location(d.path, stmt.lineno, stmt.end_lineno or stmt.lineno, name, 0.0,
-                                f"read by {d.name}"))
+        if names:
+            out.append((names, stmt))
     return out
+
+
+def _globals_read(d: Definition, source: str,
+                  assignments: list[tuple[set[str], ast.stmt]]) -> list[Location]:
+    """The module-level assignments (of ``d``'s file) whose names ``d`` reads."""
+    if not assignments:
+        return []
+    try:
+        body = ast.parse(textwrap.dedent(_lines(source, d)))
+    except (SyntaxError, ValueError):
+        return []
+    read = {n.id for n in ast.walk(body) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)}
+    return [Location(d.path, stmt.lineno, stmt.end_lineno or stmt.lineno, name, 0.0,
+                     f"read by {d.name}")
+            for names, stmt in assignments for name in sorted(names & read)]
 
 
 def bm25_locations(issue: str, sources: Mapping[str, str], tags: Mapping[str, FileTags],
