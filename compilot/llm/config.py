@@ -42,5 +42,11 @@ class ServerConfig(BaseModel):
     """CPU threads for generation; default: all cores."""
     n_gpu_layers: int = 0
     """Layers to offload to a GPU (-1: all) when llama-cpp-python was built with GPU support."""
+    draft_tokens: int = Field(default=16, ge=0, le=64)
+    """Speculative decoding by prompt lookup: at most this many tokens guessed per step by
+    copying what followed the latest earlier occurrence of the context's last few tokens
+    (0: off). Code repairs, which copy most of the program they fix, decode about twice as
+    fast on a CPU; answers that copy little cost about the same. Batched checking rounds
+    differently, so a greedy answer can differ from the unguessed one at near-ties."""
     startup_timeout_s: float = Field(default=180.0, gt=0)
     """How long to wait for the server to answer before giving up."""

@@ -1,7 +1,8 @@
 """The local llama.cpp servers that serve ``bundled:`` and ``gguf:`` models.
 
-:class:`LocalServer` starts ``python -m llama_cpp.server`` in its own session (so a stop kills
-the whole process group). Each model alias gets its own slot ``<home>/server/<alias>/`` with
+:class:`LocalServer` starts ``python -m compilot.llm.llama_server`` (llama-cpp-python's server
+with compilot's speculative drafts) in its own session, so a stop kills the whole process
+group. Each model alias gets its own slot ``<home>/server/<alias>/`` with
 ``state.json`` (what runs) and ``server.log``, guarded by one file lock: later commands reuse a
 running server for the same model, and a command that needs another model starts a second
 server instead of killing the first, whose clients may be mid-request (a 0.5B and a 1.5B model
@@ -128,11 +129,17 @@ class LocalServer:
 
     def _command(self, model_path: Path, alias: str, port: int) -> list[str]:
         cfg = self.config
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path),
+        cmd = [sys.executable, "-m", "compilot.llm.llama_server", "--model", str(model_path),
                "--host", cfg.host, "--port", str(port), "--n_ctx", str(cfg.n_ctx),
                "--model_alias", alias, "--n_gpu_layers", str(cfg.n_gpu_layers)]
         # llama-cpp-python defaults to half the cores for decoding; the config promises all.
         cmd += ["--n_threads", str(cfg.n_threads or os.cpu_count() or 1)]
+        # The server is shared by every command of this home: by default llama-cpp-python
+        # cuts a streaming answer short when another request arrives; queue them instead.
+        cmd += ["--interrupt_requests", "false"]
+        if cfg.draft_tokens:
+            cmd += ["--draft_model", "prompt-lookup-decoding",
+                    "--draft_model_num_pred_tokens", str(cfg.draft_tokens)]
         return cmd
 
     def _choose_port(self) -> int:
@@ -243,12 +250,13 @@ def _answers(client: httpx.Client, base_url: str) -> bool:
 
 
 def _is_llama_server(pid: int) -> bool:
-    """Guard against a recycled pid: only a llama_cpp.server process is ever signalled."""
+    """Guard against a recycled pid: only a model server process is ever signalled (ours, or
+    llama_cpp.server as earlier compilot versions started it)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return sys.platform != "linux"  # no /proc to ask: trust the state file
-    return b"llama_cpp.server" in cmdline
+    return b"compilot.llm.llama_server" in cmdline or b"llama_cpp.server" in cmdline
 
 
 def _kill_group(pid: int, *, grace_s: float) -> None:

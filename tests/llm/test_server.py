@@ -175,3 +175,53 @@ def test_ensure_endpoint_serves_the_bundled_model(model_home: Path) -> None:
         assert "running" not in by_name["local model server"].detail.split(" at ")[0]
     finally:
         LocalServer(model_home, settings.server).stop()
+
+
+def _stream_finish_reason(base_url: str, prompt: str, max_tokens: int = 48) -> str | None:
+    """Stream one answer; the finish reason of its last chunk (None: the stream was cut)."""
+    reason = None
+    body = {"model": MODEL, "max_tokens": max_tokens, "temperature": 0, "stream": True,
+            "messages": [{"role": "user", "content": prompt}]}
+    with httpx.stream("POST", f"{base_url}/chat/completions", json=body, timeout=300) as resp:
+        for line in resp.iter_lines():
+            if line.startswith("data: {"):
+                reason = json.loads(line[6:])["choices"][0].get("finish_reason") or reason
+    return reason
+
+
+@pytest.mark.model
+def test_concurrent_streams_queue_instead_of_cutting_each_other_off(
+        model_home: Path, server: LocalServer) -> None:
+    """Commands share one server; a second request must wait, not end the first stream."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    state = server.ensure(bundled_path(MODEL, model_home), alias=MODEL)
+    prompts = ["Count from 1 to 40, comma separated.", "List twenty colours, one per line."]
+    with ThreadPoolExecutor(len(prompts)) as pool:
+        reasons = list(pool.map(lambda p: _stream_finish_reason(state.base_url, p), prompts))
+    assert all(reason in ("stop", "length") for reason in reasons), reasons
+
+
+@pytest.mark.model
+def test_speculative_server_answers_with_and_without_drafts(model_home: Path,
+                                                            tmp_path: Path) -> None:
+    """The draft-guessing server (the default) and a plain one both answer a repair that
+    copies the program back; the guesses change speed, not the kind of answer."""
+    model = bundled_path(MODEL, model_home)
+    prompt = ("Fix the bug and reply with the whole function in a code block:\n```python\n"
+              "def mean(xs):\n    total = 0\n    for x in xs:\n        total += x\n"
+              "    return total / (len(xs) - 1)\n```")
+    for draft in (16, 0):
+        local = LocalServer(tmp_path / f"home{draft}", ServerConfig(n_ctx=2048,
+                                                                   draft_tokens=draft))
+        try:
+            state = local.ensure(model, alias=MODEL)
+            command = Path(state.log_path).read_text().splitlines()[0]
+            assert "compilot.llm.llama_server" in command
+            assert ("--draft_model" in command) == bool(draft)
+            reply = httpx.post(f"{state.base_url}/chat/completions", timeout=300, json={
+                "model": MODEL, "max_tokens": 96, "temperature": 0,
+                "messages": [{"role": "user", "content": prompt}]}).json()
+            assert "def mean(xs):" in reply["choices"][0]["message"]["content"]
+        finally:
+            local.stop()

@@ -1,0 +1,69 @@
+"""Adaptive prompt-lookup drafts for llama.cpp speculative decoding on a CPU.
+
+Prompt-lookup decoding guesses the next tokens by finding the latest n-gram of the context
+earlier in the context and copying what followed it; the model then checks all the guesses
+in one batch. On a CPU a batch of eleven tokens costs about two single steps, so the payoff
+depends on the answer: a repaired program copies most of the program it fixes (three times
+faster measured here), a verdict or a plan copies little, and llama-cpp-python's fixed
+ten-token guesses from the FIRST match made those slower than no guessing at all.
+
+:class:`AdaptiveLookupDraft` differs in three ways: it copies from the most recent match
+(the line just written is the best predictor of the next), it never guesses from a single
+token, and it sizes each guess by how the last one fared (doubling after a full hit,
+falling back to what was accepted after a miss). Greedy output is unchanged either way:
+every guess is checked by the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+
+class AdaptiveLookupDraft:
+    """A llama-cpp-python draft model (``__call__(input_ids) -> draft token ids``)."""
+
+    def __init__(self, max_tokens: int = 10, ngram_sizes: tuple[int, ...] = (4, 3, 2)) -> None:
+        self.max_tokens = max(1, max_tokens)
+        self.ngram_sizes = ngram_sizes
+        self.size = min(4, self.max_tokens)
+        """Tokens the next guess may hold."""
+        self._last: tuple[int, npt.NDArray[np.intc]] | None = None
+
+    def __call__(self, input_ids: npt.NDArray[np.intc], /, **kwargs: Any) -> npt.NDArray[np.intc]:
+        self._learn(input_ids)
+        draft = self._lookup(input_ids)
+        self._last = (len(input_ids), draft) if len(draft) else None
+        return draft
+
+    def _learn(self, input_ids: npt.NDArray[np.intc]) -> None:
+        """Resize after seeing how much of the previous guess the model kept."""
+        if self._last is None:
+            return
+        start, draft = self._last
+        grown = input_ids[start:]
+        if len(grown) == 0 or len(grown) > len(draft) + 1:  # a new request, not a step
+            self._last = None
+            return
+        kept = 0
+        while kept < min(len(draft), len(grown)) and grown[kept] == draft[kept]:
+            kept += 1
+        if kept == len(draft):
+            self.size = min(self.max_tokens, self.size * 2)
+        else:
+            self.size = max(1, kept + 1)
+
+    def _lookup(self, input_ids: npt.NDArray[np.intc]) -> npt.NDArray[np.intc]:
+        n = len(input_ids)
+        for size in self.ngram_sizes:
+            if n <= size:
+                continue
+            tail = input_ids[n - size:]
+            windows = np.lib.stride_tricks.sliding_window_view(input_ids[:n - 1], size)
+            hits = np.nonzero(np.all(windows == tail, axis=1))[0]
+            if len(hits):
+                begin = int(hits[-1]) + size  # the most recent earlier occurrence
+                return input_ids[begin:min(begin + self.size, n)].copy()
+        return np.array([], dtype=np.intc)

@@ -1,0 +1,47 @@
+"""The adaptive prompt-lookup draft: what it guesses and how it sizes its guesses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compilot.llm.lookup_draft import AdaptiveLookupDraft
+
+
+def ids(*values: int) -> np.ndarray:
+    return np.array(values, dtype=np.intc)
+
+
+def test_guesses_continue_the_most_recent_match() -> None:
+    draft = AdaptiveLookupDraft(max_tokens=8)
+    #          an old "1 2" -> 7 8, a newer "1 2" -> 5 6; the context ends in "1 2"
+    guess = draft(ids(1, 2, 7, 8, 9, 1, 2, 5, 6, 9, 1, 2))
+    assert guess.tolist() == [5, 6, 9, 1]  # the first guess holds 4 tokens
+
+
+def test_no_guess_from_a_single_token_or_without_a_match() -> None:
+    draft = AdaptiveLookupDraft()
+    assert draft(ids(4, 1, 9, 3, 1)).tolist() == []  # only the 1-gram "1" repeats
+    assert draft(ids(1, 2, 3)).tolist() == []
+
+
+def test_guess_size_doubles_after_a_full_hit_and_falls_back_after_a_miss() -> None:
+    draft = AdaptiveLookupDraft(max_tokens=16)
+    text = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]
+    context = text + [1, 2]
+    guess = draft(ids(*context)).tolist()
+    assert guess == [3, 4, 5, 6]
+    context += guess + [7]  # the model kept all four guesses and sampled 7 after them
+    guess = draft(ids(*context)).tolist()
+    assert len(guess) == 8 and guess[0] == 8
+    context += guess[:2] + [99]  # it kept two of eight, then disagreed
+    assert draft.size == 8
+    draft(ids(*context))
+    assert draft.size == 3  # what was kept, plus one
+
+
+def test_a_new_request_does_not_count_as_a_miss() -> None:
+    draft = AdaptiveLookupDraft(max_tokens=16)
+    draft(ids(1, 2, 3, 4, 5, 1, 2))
+    assert draft.size == 4
+    draft(ids(*range(100, 140)))  # an unrelated, longer prompt
+    assert draft.size == 4
