@@ -135,7 +135,9 @@ def run_one(args: argparse.Namespace, chat: Any, box: Any, problem: Problem, met
             "stop_reason": result.stop_reason, "seconds": round(time.monotonic() - began, 1),
             "verdicts": sum(len(a.verdicts) for a in result.attempts),
             "notes": [n for a in result.attempts for n in a.notes],
-            "program": result.program}
+            "program": result.program,
+            "transcript": [{"messages": [[m.role, m.content] for m in messages], "answer": text}
+                           for messages, text in result.transcript]}
 
 
 def summarise(args: argparse.Namespace, records: list[dict[str, Any]], seeds: Path,
@@ -156,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     from compilot.config import load_settings
     from compilot.sandboxes import make_sandbox
     from compilot.workflows.models import open_model
+    from compilot.workflows.run import resolve_constrained
 
     args = parse_args(argv)
     args.method = args.method or list(METHODS)
@@ -163,9 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(model={"source": args.model, "name": args.model_name},
                              sandbox={"kind": "local" if args.local else None})
     chat = open_model(settings)
+    form, chat = resolve_constrained(chat, "auto", settings.home)
     tag = slug(chat.name)
     results, seeds = args.out / f"{args.mode}-{tag}.jsonl", args.out / f"seeds-{tag}.jsonl"
-    config = DebuggerConfig(max_calls=args.max_calls, max_tokens=args.max_tokens)
+    calls = args.out / f"{args.mode}-{tag}.calls.jsonl"  # every prompt and answer
+    config = DebuggerConfig(max_calls=args.max_calls, max_tokens=args.max_tokens,
+                            constrained=form == "grammar")
     problems = load_problems(args.limit, args.task)
     with make_sandbox(settings.sandbox) as box:
         visible = cached_visible(box, problems, args.out)
@@ -177,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     record = run_one(args, chat, box, problem, method, start,
                                      visible[problem.task_id], config)
+                    append_jsonl(calls, {"task_id": problem.task_id, "method": method,
+                                         "start": start[0],
+                                         "transcript": record.pop("transcript")})
                     append_jsonl(results, record)
                     print(f"[{n}/{len(problems)}] {problem.task_id} {method}: hidden "
                           f"{'PASS' if record['hidden_passed'] else 'fail'}, "

@@ -1,8 +1,9 @@
 """`compilot debug FILE::FUNCTION --test "assert f(2) == 4"`: the LDB debugger on user code.
 
 Runs the tests in a sandbox, traces the first failure block by block, lets the model judge the
-blocks and propose a fix, and prints the trace table, the verdicts and the proposed fix. The
-file itself is never modified.
+blocks and propose a fix (one answer per iteration, grammar-constrained where the server
+supports it), and prints the trace table, the verdicts and the proposed fix. The file itself
+is never modified.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ def debug(
                     "its signature and docstring).")] = None,
     max_calls: Annotated[int, typer.Option(help="Model call budget.", min=1)] = 6,
     max_blocks: Annotated[int, typer.Option(help="Blocks shown per iteration.", min=2)] = 10,
+    constrained: Annotated[bool | None, typer.Option(
+        "--constrained/--free-text", help="Force the grammar-constrained answer on or off "
+        "(default: the capability probe decides).")] = None,
     model: ModelOpt = None,
     model_name: ModelNameOpt = None,
     local: LocalOpt = False,
@@ -44,16 +48,22 @@ def debug(
     from compilot.agents.debugger.report import result_dict
     from compilot.agents.debugger.target import load_target
     from compilot.config import load_settings
+    from compilot.llm.types import ChatModel
     from compilot.sandboxes import make_sandbox
     from compilot.workflows.models import open_model
+    from compilot.workflows.run import resolve_constrained
 
     with user_errors():
         goal = load_target(target, task)
         settings = load_settings(**model_overrides(model, model_name),
                                  sandbox=sandbox_overrides(local, allow_unsandboxed))
-        chat = open_model(settings, progress=not json)
+        chat: ChatModel = open_model(settings, progress=not json)
+        if constrained is None:
+            form, chat = resolve_constrained(chat, "auto", settings.home)
+            constrained = form == "grammar"
         config = DebuggerConfig(max_calls=max_calls, max_blocks=max_blocks,
-                                max_tokens=settings.model.max_tokens or 1024)
+                                max_tokens=settings.model.max_tokens or 1024,
+                                constrained=constrained)
         with make_sandbox(settings.sandbox) as box:
             result = debug_program(chat, box, task=goal.task, program=goal.source,
                                    function=goal.function, tests=test, config=config)

@@ -1,10 +1,11 @@
 """The LDB debugger: trace the failing test, let the model judge each block, then fix.
 
-One iteration, from a fresh context: run the visible tests on the current best program and
-trace the first failure block by block; show the model a bounded selection of block visits
-and ask for a structured verdict per block (JSON schema); then ask, in the same short
-conversation, for the fixed program. Malformed verdicts are fed back once (within budget) and
-never stop the fix; a missing code block is an attempt without a proposal.
+One iteration is one model call, from a fresh context: run the visible tests on the current
+best program and trace the first failure block by block; show the model a bounded selection
+of block visits; the model answers with a verdict line per shown block (correct or wrong,
+and why) and then the whole fixed program (:mod:`compilot.agents.debugger.verdicts`; a GBNF
+grammar enforces that form where the server supports one). Unreadable verdicts are a note and
+never stop the fix; an answer without code is an attempt without a proposal.
 """
 
 from __future__ import annotations
@@ -20,19 +21,16 @@ from compilot.agents.debugger.loop import (
     DebuggerConfig,
     DebugResult,
     evaluate,
-    merge_imports,
     repair_loop,
 )
+from compilot.agents.debugger.program import program_from_answer, same_program
 from compilot.agents.debugger.select import ShownItem, select_visits
 from compilot.agents.debugger.trace import BlockVisit
-from compilot.agents.debugger.verdicts import (
-    VERDICT_SCHEMA,
-    VerdictParse,
-    extract_code,
-    parse_verdicts,
-)
-from compilot.llm.types import ChatModel, GenerationOptions, Message
+from compilot.agents.debugger.verdicts import VerdictParse, parse_verdicts, verdict_grammar
+from compilot.llm.types import ChatModel, GenerationOptions
 from compilot.sandboxes.base import Sandbox
+
+UNCHANGED = "the fix left the program unchanged"
 
 
 def shown_visits(candidate: Candidate, max_blocks: int) -> list[ShownItem]:
@@ -42,68 +40,49 @@ def shown_visits(candidate: Candidate, max_blocks: int) -> list[ShownItem]:
     return select_visits(candidate.report.visits, max_blocks, expected)
 
 
-def _ask_verdicts(budget: CallBudget, messages: list[Message], shown: set[int],
-                  config: DebuggerConfig) -> tuple[list[Message], VerdictParse, list[str]]:
-    options = GenerationOptions(json_schema=VERDICT_SCHEMA, temperature=config.temperature,
-                                max_tokens=config.max_tokens)
-    notes: list[str] = []
-    parsed = VerdictParse(error="no verdict requested")
-    for retry in range(config.verdict_retries + 1):
-        if budget.left < 2:  # keep the last call for the fix itself
-            break
-        answer = budget.complete(messages, options)
-        messages = [*messages, answer.message()]
-        parsed = parse_verdicts(answer.text, shown)
-        if parsed.ok:
-            break
-        notes.append(f"malformed verdicts: {parsed.error}")
-        if retry < config.verdict_retries and budget.left >= 3:
-            messages.append(Message(role="user", content=(
-                f"That answer could not be used ({parsed.error}). Reply again with JSON only, "
-                "one verdict per shown block.")))
-        else:
-            break
-    return messages, parsed, notes
+def propose(budget: CallBudget, messages: list, options: GenerationOptions, *,
+            sandbox: Sandbox, current: Candidate, function: str, tests: Sequence[str],
+            config: DebuggerConfig) -> tuple[str, Candidate | None, list[str]]:
+    """Ask for a fix; the answer text, the evaluated proposal (None without code), notes."""
+    answer = budget.complete(messages, options)
+    program = program_from_answer(answer.text, function, current.program)
+    if program is None:
+        return answer.text, None, ["the fix held no ```python code block"]
+    notes = [UNCHANGED] if same_program(program, current.program) else []
+    return answer.text, evaluate(sandbox, program, function, tests, config), notes
 
 
-def _verdict_feedback(parsed: VerdictParse) -> str | None:
-    if not parsed.ok:
-        return "Your verdicts could not be read; use the trace directly."
-    wrong = parsed.wrong_blocks()
-    if not wrong:
-        return ("You judged every block correct, yet the test fails: look again at the "
-                "returned value and the conditions that decide it.")
-    return "You found these blocks wrong: " + ", ".join(str(b) for b in wrong) + "."
+def stuck(previous: Attempt | None) -> bool:
+    """The previous fix gave the program back unchanged (the next prompt says so)."""
+    return previous is not None and UNCHANGED in previous.notes
 
 
-def ldb_step(iteration: int, current: Candidate, budget: CallBudget, *, sandbox: Sandbox,
-             task: str, function: str, tests: Sequence[str], config: DebuggerConfig) -> Attempt:
-    """One debugging iteration (two model calls, three with a verdict retry)."""
+def ldb_step(iteration: int, current: Candidate, budget: CallBudget, previous: Attempt | None,
+             *, sandbox: Sandbox, task: str, function: str, tests: Sequence[str],
+             config: DebuggerConfig) -> Attempt:
+    """One debugging iteration: one model call (verdicts, then the fixed program)."""
     report = current.report
     failing = report.traced_outcome() or report.failures[0]
     items = shown_visits(current, config.max_blocks) if current.blocks else []
-    visits = [i for i in items if isinstance(i, BlockVisit)]
-    notes: list[str] = []
-    verdicts: tuple = ()
-    if current.blocks is None or not visits:
-        messages = prompts.no_trace_messages(task, current.program, failing)
+    shown = sorted({i.block for i in items if isinstance(i, BlockVisit)})
+    options = GenerationOptions(temperature=config.temperature_at(iteration),
+                                max_tokens=config.max_tokens)
+    if current.blocks is None or not shown:
+        messages = prompts.no_trace_messages(task, current.program, function, failing,
+                                             stuck=stuck(previous))
     else:
         trace = prompts.render_trace(items, current.blocks, current.program)
-        shown = sorted({v.block for v in visits})
-        messages = prompts.verdict_messages(task, current.program, failing, trace, shown)
-        messages, parsed, notes = _ask_verdicts(budget, messages, set(shown), config)
-        verdicts = parsed.verdicts
-        messages.append(prompts.fix_request(_verdict_feedback(parsed)))
-    answer = budget.complete(messages, GenerationOptions(
-        temperature=config.temperature, max_tokens=config.max_tokens))
-    code = extract_code(answer.text, function)
-    proposal = None
-    if code is None:
-        notes.append("the fix held no ```python code block")
-    else:
-        proposal = evaluate(sandbox, merge_imports(current.program, code), function, tests,
-                            config)
-    return Attempt(iteration, current, proposal, verdicts, tuple(items), tuple(notes))
+        messages = prompts.ldb_messages(task, current.program, function, failing, trace,
+                                        shown, stuck=stuck(previous))
+        if config.constrained:  # the test fails, so some block must be wrong
+            options = options.model_copy(update={"grammar": verdict_grammar(shown)})
+    text, proposal, notes = propose(budget, messages, options, sandbox=sandbox,
+                                    current=current, function=function, tests=tests,
+                                    config=config)
+    parsed = parse_verdicts(text, set(shown)) if shown else VerdictParse()
+    if not parsed.ok:
+        notes.insert(0, f"malformed verdicts: {parsed.error}")
+    return Attempt(iteration, current, proposal, parsed.verdicts, tuple(items), tuple(notes))
 
 
 def debug_program(model: ChatModel, sandbox: Sandbox, *, task: str, program: str,

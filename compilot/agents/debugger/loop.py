@@ -2,13 +2,13 @@
 
 Every method gets the same budget of model calls. The loop evaluates each proposed program on
 the visible tests only, keeps the best one (most visible tests passed; a later program wins a
-tie, so the loop does not re-debug the same program), starts every iteration from a fresh
-context, and stops when the visible tests pass or the budget is spent.
+tie, so the loop does not re-debug the same program, unless it does not even load), starts
+every iteration from a fresh context, and stops when the visible tests pass or the budget is
+spent.
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -30,16 +30,25 @@ class DebuggerConfig(BaseModel):
     """Model calls allowed for one problem, the initial generation included."""
     max_blocks: int = Field(default=10, ge=2)
     """Block visits shown to the model per iteration."""
-    verdict_retries: int = Field(default=1, ge=0)
-    """Extra verdict requests after a malformed answer (each costs one call)."""
     temperature: float = 0.0
-    """Sampling temperature of repairs (and of the first generation)."""
+    """Sampling temperature of the first generation and of the first repair."""
+    repair_temperature: float = 0.8
+    """Temperature of later repairs: asked again about a program that still fails, greedy
+    decoding would give the same answer (and cooler samples mostly copy it back)."""
     resample_temperature: float = 0.8
-    """Temperature of the plain baseline's further samples."""
+    """Temperature of the plain baseline's new samples."""
     max_tokens: int = Field(default=1024, ge=16)
     """Cap on generated tokens per call."""
+    constrained: bool = False
+    """Constrain each LDB answer (verdict lines, then the program) with a GBNF grammar; for
+    servers whose capability probe reports grammar support (the CLI and the benchmark set it
+    from the probe)."""
     trace: TraceConfig = Field(default_factory=TraceConfig)
     """How programs run and are traced in the sandbox."""
+
+    def temperature_at(self, iteration: int) -> float:
+        """The temperature of repair ``iteration`` (0: the first)."""
+        return self.temperature if iteration == 0 else self.repair_temperature
 
 
 class BudgetExhaustedError(Exception):
@@ -54,6 +63,8 @@ class CallBudget:
     limit: int
     calls: int = 0
     usage: Usage = field(default_factory=Usage)
+    transcript: list[tuple[tuple[Message, ...], str]] = field(default_factory=list)
+    """Every call made: the messages sent and the answer's text."""
 
     @property
     def left(self) -> int:
@@ -65,6 +76,7 @@ class CallBudget:
         self.calls += 1
         completion: Completion = self.model.complete(list(messages), options)  # type: ignore[attr-defined]
         self.usage = self.usage + completion.usage
+        self.transcript.append((tuple(messages), completion.text))
         return completion
 
 
@@ -106,6 +118,8 @@ class DebugResult:
     stop_reason: str
     """``solved`` (the visible tests pass), ``budget`` (the calls are spent) or
     ``no-tests`` (no visible test to repair against: the start program is kept)."""
+    transcript: tuple[tuple[tuple[Message, ...], str], ...] = ()
+    """Every model call of the run: the messages sent and the answer's text."""
 
     @property
     def program(self) -> str:
@@ -114,19 +128,6 @@ class DebugResult:
     @property
     def solved(self) -> bool:
         return self.best.report.all_passed
-
-
-def merge_imports(original: str, fixed: str) -> str:
-    """Put back module-level imports of ``original`` that a fix dropped."""
-    try:
-        have = ast.parse(fixed)
-        old = ast.parse(original)
-    except SyntaxError:
-        return fixed
-    present = {ast.unparse(n) for n in have.body if isinstance(n, ast.Import | ast.ImportFrom)}
-    missing = [ast.unparse(n) for n in old.body
-               if isinstance(n, ast.Import | ast.ImportFrom) and ast.unparse(n) not in present]
-    return "\n".join([*missing, fixed]) if missing else fixed
 
 
 def evaluate(sandbox: Sandbox, program: str, function: str, tests: Sequence[str],
@@ -140,7 +141,17 @@ def evaluate(sandbox: Sandbox, program: str, function: str, tests: Sequence[str]
     return Candidate(program, report, blocks)
 
 
-Step = Callable[[int, Candidate, CallBudget], Attempt]
+Step = Callable[[int, Candidate, CallBudget, "Attempt | None"], Attempt]
+"""``(iteration, program to repair, budget, previous attempt) -> attempt``."""
+
+
+def better(new: Candidate, best: Candidate) -> bool:
+    """Does ``new`` replace ``best``? More visible tests passed wins; on a tie the later
+    program wins (the loop then debugs something new), unless it no longer loads while the
+    best one did - a program that does not load leaves nothing to trace."""
+    if new.passed != best.passed:
+        return new.passed > best.passed
+    return new.report.load_error is None or best.report.load_error is not None
 
 
 def repair_loop(method: str, start: Candidate, step: Step, budget: CallBudget,
@@ -149,16 +160,18 @@ def repair_loop(method: str, start: Candidate, step: Step, budget: CallBudget,
     best, current, done = start, start, list(attempts)
     stop = "solved" if start.report.all_passed else "budget"
     if not start.report.tests:  # nothing visible to repair against
-        return DebugResult(method, best, tuple(done), budget.calls, budget.usage, "no-tests")
+        return DebugResult(method, best, tuple(done), budget.calls, budget.usage, "no-tests",
+                           tuple(budget.transcript))
     while not best.report.all_passed and budget.left > 0:
         try:
-            attempt = step(len(done), current, budget)
+            attempt = step(len(done), current, budget, done[-1] if done else None)
         except BudgetExhaustedError:
             break
         done.append(attempt)
-        if attempt.proposal is not None and attempt.proposal.passed >= best.passed:
+        if attempt.proposal is not None and better(attempt.proposal, best):
             best = attempt.proposal
         current = best
         if best.report.all_passed:
             stop = "solved"
-    return DebugResult(method, best, tuple(done), budget.calls, budget.usage, stop)
+    return DebugResult(method, best, tuple(done), budget.calls, budget.usage, stop,
+                       tuple(budget.transcript))

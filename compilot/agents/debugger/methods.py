@@ -13,7 +13,7 @@ from functools import partial
 from typing import Literal
 
 from compilot.agents.debugger import prompts
-from compilot.agents.debugger.agent import debug_program
+from compilot.agents.debugger.agent import debug_program, propose, stuck
 from compilot.agents.debugger.loop import (
     Attempt,
     CallBudget,
@@ -21,10 +21,9 @@ from compilot.agents.debugger.loop import (
     DebuggerConfig,
     DebugResult,
     evaluate,
-    merge_imports,
     repair_loop,
 )
-from compilot.agents.debugger.verdicts import extract_code
+from compilot.agents.debugger.program import program_from_answer
 from compilot.llm.types import ChatModel, GenerationOptions
 from compilot.sandboxes.base import Sandbox
 
@@ -34,33 +33,31 @@ METHODS: tuple[Method, ...] = ("plain", "selfdebug", "ldb")
 
 def generate(budget: CallBudget, task: str, function: str, config: DebuggerConfig,
              temperature: float | None = None) -> str:
-    """One generation call; the answer's code block (or an empty program when none)."""
+    """One generation call; the answer's program (or an empty program when none)."""
     answer = budget.complete(prompts.generation_messages(task), GenerationOptions(
         temperature=config.temperature if temperature is None else temperature,
         max_tokens=config.max_tokens))
-    code = extract_code(answer.text, function)
-    return merge_imports(task, code) if code is not None else ""
+    return program_from_answer(answer.text, function, task) or ""
 
 
-def _plain_step(iteration: int, current: Candidate, budget: CallBudget, *, sandbox: Sandbox,
-                task: str, function: str, tests: Sequence[str],
-                config: DebuggerConfig) -> Attempt:
+def _plain_step(iteration: int, current: Candidate, budget: CallBudget,
+                previous: Attempt | None, *, sandbox: Sandbox, task: str, function: str,
+                tests: Sequence[str], config: DebuggerConfig) -> Attempt:
     program = generate(budget, task, function, config, config.resample_temperature)
     proposal = evaluate(sandbox, program, function, tests, config)
     return Attempt(iteration, current, proposal)
 
 
-def _selfdebug_step(iteration: int, current: Candidate, budget: CallBudget, *,
-                    sandbox: Sandbox, task: str, function: str, tests: Sequence[str],
-                    config: DebuggerConfig) -> Attempt:
-    messages = prompts.selfdebug_messages(task, current.program, current.report.failures)
-    answer = budget.complete(messages, GenerationOptions(
-        temperature=config.temperature, max_tokens=config.max_tokens))
-    code = extract_code(answer.text, function)
-    if code is None:
-        return Attempt(iteration, current, None, notes=("the fix held no ```python code block",))
-    proposal = evaluate(sandbox, merge_imports(current.program, code), function, tests, config)
-    return Attempt(iteration, current, proposal)
+def _selfdebug_step(iteration: int, current: Candidate, budget: CallBudget,
+                    previous: Attempt | None, *, sandbox: Sandbox, task: str, function: str,
+                    tests: Sequence[str], config: DebuggerConfig) -> Attempt:
+    messages = prompts.selfdebug_messages(task, current.program, function,
+                                          current.report.failures, stuck=stuck(previous))
+    options = GenerationOptions(temperature=config.temperature_at(iteration),
+                                max_tokens=config.max_tokens)
+    _, proposal, notes = propose(budget, messages, options, sandbox=sandbox, current=current,
+                                 function=function, tests=tests, config=config)
+    return Attempt(iteration, current, proposal, notes=tuple(notes))
 
 
 def run_method(method: Method, model: ChatModel, sandbox: Sandbox, *, task: str,

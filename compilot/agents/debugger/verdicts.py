@@ -1,40 +1,35 @@
-"""The model's answers, parsed tolerantly: block verdicts (JSON) and fixed code (fenced).
+"""The model's answers, parsed tolerantly: block verdicts and the fixed code.
 
-The verdict request carries a JSON schema so servers with grammar support constrain the
-output, but small models still wrap JSON in prose, drop fields or write ``"correct": "no"``.
-Parsing therefore extracts the first JSON object from free text and normalises what it can;
-what it cannot becomes a :class:`VerdictParse` with an ``error`` that is sent back to the model
-as feedback, never an exception.
+One LDB answer holds both: a verdict line per shown block, then the whole fixed program::
+
+    Block 0: correct - starts the running maximum at the first value
+    Block 2: wrong - keeps the smaller value instead of the larger one
+    ```python
+    <the fixed program>
+    ```
+
+Where the server enforces GBNF grammars, :func:`verdict_grammar` makes that form exact: one
+line per shown block, in order, with a short reason, and at least one block judged wrong (the
+traced test fails, so some block is). Elsewhere small models drift: they bold the ids, write
+``incorrect`` or ``True``, or skip lines, so :func:`parse_verdicts` reads what it can, and
+what it cannot becomes a :class:`VerdictParse` with an ``error`` - a note, never an
+exception. The fix is used whether or not the verdicts could be read.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-VERDICT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "verdicts": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "block": {"type": "integer"},
-                    "correct": {"type": "boolean"},
-                    "explanation": {"type": "string"},
-                },
-                "required": ["block", "correct", "explanation"],
-            },
-        },
-    },
-    "required": ["verdicts"],
-}
+MAX_REASON = 80
+"""Characters of a verdict's reason the grammar allows (each one costs decode time)."""
 
-_TRUE = {"true", "yes", "y", "correct", "1"}
-_FALSE = {"false", "no", "n", "incorrect", "wrong", "0"}
+_VERDICT_LINE = re.compile(
+    r"^[\s>*#`\-\[]*block\s*#?\s*(?P<id>\d+)\s*\]?[*`]*\s*[:.)\-]*\s*[*`]*"
+    r"(?P<judgement>correct|incorrect|wrong|right|true|false|yes|no)\b[*`]*\s*[-:,.]*\s*"
+    r"(?P<reason>.*)$", re.IGNORECASE | re.MULTILINE)
+_TRUE = {"true", "yes", "correct", "right"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +43,7 @@ class Verdict:
 
 @dataclass(frozen=True)
 class VerdictParse:
-    """Parsed verdicts; ``error`` says what was wrong (feedback for the model) if anything."""
+    """Parsed verdicts; ``error`` says what was wrong, if anything (kept as a note)."""
 
     verdicts: tuple[Verdict, ...] = ()
     error: str | None = None
@@ -61,67 +56,46 @@ class VerdictParse:
         return [v.block for v in self.verdicts if not v.correct]
 
 
-def first_json_object(text: str) -> Any:
-    """The first decodable JSON object in ``text`` (prose and code fences around it allowed)."""
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"\{", text):
-        try:
-            value, _ = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            return value
-    raise ValueError("no JSON object found")
-
-
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    return None
-
-
-def _as_block(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        found = re.search(r"-?\d+", value)
-        return int(found.group()) if found else None
-    return None
-
-
 def parse_verdicts(text: str, shown_blocks: set[int] | None = None) -> VerdictParse:
-    """Verdicts from a model answer. Unknown block ids and unusable items are reported."""
-    try:
-        data = first_json_object(text)
-    except ValueError:
-        return VerdictParse(error="the answer held no JSON object with a \"verdicts\" list")
-    items = data.get("verdicts")
-    if not isinstance(items, list):
-        return VerdictParse(error="the JSON object has no \"verdicts\" list")
-    verdicts: list[Verdict] = []
-    problems: list[str] = []
-    for n, item in enumerate(items):
-        if not isinstance(item, dict):
-            problems.append(f"verdict {n} is not an object")
-            continue
-        block, correct = _as_block(item.get("block")), _as_bool(item.get("correct"))
-        if block is None or correct is None:
-            problems.append(f"verdict {n} needs an integer \"block\" and a boolean \"correct\"")
-            continue
+    """Verdicts from the part of an answer before its code. Lines naming a block that was not
+    shown are ignored; an answer with no usable verdict gets an ``error``."""
+    head = text.split("```", 1)[0]
+    verdicts: dict[int, Verdict] = {}
+    unknown: set[int] = set()
+    for match in _VERDICT_LINE.finditer(head):
+        block = int(match.group("id"))
         if shown_blocks is not None and block not in shown_blocks:
-            problems.append(f"verdict {n} names block {block}, which was not shown")
-            continue
-        verdicts.append(Verdict(block, correct, str(item.get("explanation", "")).strip()))
-    if not verdicts:
-        problems.append("no usable verdict")
-    error = "; ".join(problems) if problems and not verdicts else None
-    return VerdictParse(tuple(verdicts), error)
+            unknown.add(block)
+        elif block not in verdicts:
+            correct = match.group("judgement").lower() in _TRUE
+            verdicts[block] = Verdict(block, correct, match.group("reason").strip(" *`"))
+    if verdicts:
+        return VerdictParse(tuple(verdicts.values()))
+    why = "no line of the form `Block N: correct|wrong - reason`"
+    if unknown:
+        why += f" about a shown block (it named blocks {sorted(unknown)}, which were not shown)"
+    return VerdictParse(error=why)
+
+
+def verdict_grammar(shown_blocks: Sequence[int], max_reason: int = MAX_REASON) -> str:
+    """GBNF for one LDB answer: a verdict line per shown block in order - at least one of
+    them ``wrong``, since the traced test fails - then free text for the fix. (Forcing the
+    code fence right after the verdicts made the small models write verdicts into it.)"""
+    def line(block: int, judgement: str) -> str:
+        return f'"Block {block}: " {judgement} " - " reason "\\n"'
+
+    firsts = []  # the first wrong verdict is at block k: correct before it, free after it
+    for k, block in enumerate(shown_blocks):
+        parts = [line(b, '"correct"') for b in shown_blocks[:k]] + [line(block, '"wrong"')]
+        parts += [line(b, "judgement") for b in shown_blocks[k + 1:]]
+        firsts.append(" ".join(parts))
+    return "\n".join([
+        "root ::= verdicts rest",
+        "verdicts ::= " + " | ".join(f"( {f} )" for f in firsts),
+        'judgement ::= "correct" | "wrong"',
+        f"reason ::= [^\\n`] [^\\n]{{0,{max_reason - 1}}}",
+        'rest ::= ( [^\\n] | "\\n" )*',
+    ])
 
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)

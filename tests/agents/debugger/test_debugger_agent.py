@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from compilot.agents.debugger import DebuggerConfig, TraceConfig, debug_program, run_method
@@ -21,9 +19,12 @@ TESTS = ["assert running_max([1, 3, 2]) == [1, 3, 3]", "assert running_max([0, -
 CONFIG = DebuggerConfig(max_calls=6, trace=TraceConfig(test_timeout_s=2.0))
 
 
-def verdicts(*pairs: tuple[int, bool]) -> str:
-    return json.dumps({"verdicts": [{"block": b, "correct": c, "explanation": "because"}
-                                    for b, c in pairs]})
+def answer(code: str | None, *pairs: tuple[int, bool]) -> str:
+    """An LDB answer: a verdict line per pair, then the program (if any)."""
+    lines = [f"Block {b}: {'correct' if ok else 'wrong'} - because" for b, ok in pairs]
+    if code is not None:
+        lines.append(f"```python\n{code}```")
+    return "\n".join(lines)
 
 
 def fenced(code: str) -> str:
@@ -36,57 +37,77 @@ def run(model: object, sandbox: Sandbox, program: str = BUGGY, **cfg: object):
                          function="running_max", tests=TESTS, config=config)
 
 
-def test_ldb_judges_blocks_then_fixes(sandbox: Sandbox) -> None:
-    model = ScriptedModel([verdicts((0, True), (2, False)), fenced(FIXED)])
+def test_ldb_judges_blocks_and_fixes_in_one_answer(sandbox: Sandbox) -> None:
+    model = ScriptedModel([answer(FIXED, (0, True), (2, False))])
     result = run(model, sandbox)
-    assert result.solved and result.stop_reason == "solved" and result.calls == 2
+    assert result.solved and result.stop_reason == "solved" and result.calls == 1
     assert result.program.strip() == FIXED.strip()
-    verdict_req, fix_req = model.requests
-    assert verdict_req.options.json_schema is not None
-    prompt = verdict_req.messages[-1].content
+    (request,) = model.requests
+    assert request.options.grammar is None  # not constrained unless the server allows it
+    prompt = request.messages[-1].content
     assert "returned [0, 0, 0], expected [1, 3, 3]" in prompt
-    assert "[block 2]" in prompt and "after:" in prompt and "best=0" in prompt
-    assert fix_req.messages[-2].role == "assistant"  # the fix sees its own verdicts
-    assert "blocks wrong: 2" in fix_req.messages[-1].content
+    assert "[block 2]" in prompt and "changed:" in prompt and "best=0" in prompt
+    assert "Block 0: correct or wrong" in prompt
     attempt = result.attempts[0]
     assert [(v.block, v.correct) for v in attempt.verdicts] == [(0, True), (2, False)]
     assert result.usage.total_tokens > 0
 
 
-def test_malformed_verdicts_are_retried_then_the_fix_still_happens(sandbox: Sandbox) -> None:
-    model = ScriptedModel(["I think block two is wrong.", '{"verdicts": "nope"}',
-                           fenced(FIXED)])
+def test_constrained_ldb_sends_a_grammar_naming_the_shown_blocks(sandbox: Sandbox) -> None:
+    model = ScriptedModel([answer(FIXED, (0, True))])
+    result = run(model, sandbox, constrained=True)
+    grammar = model.requests[0].options.grammar
+    shown = sorted({v.block for v in result.attempts[0].shown if hasattr(v, "block")})
+    assert grammar is not None and shown
+    assert all(f'"Block {b}: "' in grammar for b in shown)
+
+
+def test_malformed_verdicts_are_a_note_and_the_fix_still_counts(sandbox: Sandbox) -> None:
+    model = ScriptedModel(["I think block two is wrong.\n" + fenced(FIXED)])
     result = run(model, sandbox)
-    assert result.solved and result.calls == 3
-    retry = model.requests[1].messages[-1].content
-    assert "could not be used" in retry and "no JSON object" in retry
-    assert "could not be read" in model.requests[2].messages[-1].content
+    assert result.solved and result.calls == 1
     assert any("malformed verdicts" in n for n in result.attempts[0].notes)
 
 
 def test_budget_exhaustion_stops_exactly_at_the_budget(sandbox: Sandbox) -> None:
-    replies = [verdicts((1, False)), "no code here", verdicts((1, False)), fenced(BUGGY),
-               verdicts((1, False))]
-    model = ScriptedModel(replies)  # raises if the loop asks for a sixth call
-    result = run(model, sandbox, max_calls=5)
-    assert result.calls == 5 and model.remaining == 0
+    replies = [answer(None, (1, False)), answer(BUGGY, (1, False)), answer(HALF, (1, False))]
+    model = ScriptedModel(replies)  # raises if the loop asks for a fourth call
+    result = run(model, sandbox, max_calls=3)
+    assert result.calls == 3 and model.remaining == 0
     assert result.stop_reason == "budget" and not result.solved
     assert result.attempts[0].proposal is None
-    assert "no ```python code block" in result.attempts[0].notes[0]
+    assert "no ```python code block" in result.attempts[0].notes[-1]
+    assert "unchanged" in result.attempts[1].notes[-1]
+
+
+def test_repairs_after_the_first_are_sampled_and_told_when_stuck(sandbox: Sandbox) -> None:
+    model = ScriptedModel([answer(BUGGY, (1, False)), answer(FIXED, (1, False))])
+    result = run(model, sandbox)
+    assert result.solved
+    first, second = (r.options.temperature for r in model.requests)
+    assert (first, second) == (CONFIG.temperature, CONFIG.repair_temperature)
+    assert "unchanged" not in model.requests[0].messages[-1].content
+    assert "gave this program back unchanged" in model.requests[1].messages[-1].content
 
 
 def test_best_program_so_far_is_kept_and_each_iteration_starts_fresh(
         sandbox: Sandbox) -> None:
-    model = ScriptedModel([verdicts((1, False)), fenced(HALF),
-                           verdicts((0, False)), fenced("def running_max(xs):\n    return (\n"),
-                           ])
-    result = run(model, sandbox, max_calls=4)
+    model = ScriptedModel([answer(HALF, (1, False)),
+                           answer("def running_max(xs):\n    return (\n", (0, False))])
+    result = run(model, sandbox, max_calls=2)
     assert result.best.program.strip() == HALF.strip() and result.best.passed == 1
-    second_iteration = model.requests[2].messages
+    second_iteration = model.requests[1].messages
     assert [m.role for m in second_iteration] == ["system", "user"]  # fresh context
     assert "best = 1" in second_iteration[-1].content  # it debugs the best program
     assert result.attempts[1].proposal is not None
     assert result.attempts[1].proposal.report.load_error is not None
+
+
+def test_demo_code_in_an_answer_is_dropped_before_the_tests_run(sandbox: Sandbox) -> None:
+    """A fix that ends in a failing example call would not even load; the function would."""
+    model = ScriptedModel([answer(FIXED + "print(running_max(None))\n", (0, True))])
+    result = run(model, sandbox)
+    assert result.solved and "print(" not in result.program
 
 
 def test_selfdebug_sees_failures_only_and_plain_resamples(sandbox: Sandbox) -> None:
@@ -119,6 +140,16 @@ def test_ldb_in_the_docker_sandbox() -> None:
     from compilot.sandboxes import DockerSandbox, SandboxConfig
 
     with DockerSandbox(SandboxConfig()) as box:
-        model = ScriptedModel([verdicts((2, False)), fenced(FIXED)])
+        model = ScriptedModel([answer(FIXED, (2, False))])
         result = run(model, box)
-    assert result.solved and result.calls == 2
+    assert result.solved and result.calls == 1
+
+
+def test_a_fix_that_does_not_load_never_replaces_a_program_that_does(
+        sandbox: Sandbox) -> None:
+    broken = "def running_max(xs):\n    return [\n"
+    model = ScriptedModel([answer(broken, (1, False)), answer(FIXED, (1, False))])
+    result = run(model, sandbox, max_calls=2)
+    assert result.solved
+    second = model.requests[1].messages[-1].content
+    assert "[block" in second and "best = 0" in second  # still debugging the traced program

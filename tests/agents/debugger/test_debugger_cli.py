@@ -21,8 +21,7 @@ BUGGY = '''def double(x):
 '''
 FIX = "```python\ndef double(x):\n    \"\"\"Return twice x.\"\"\"\n    return x + x\n```"
 pytestmark = pytest.mark.filterwarnings("ignore:LocalSandbox does not isolate")
-VERDICTS = json.dumps({"verdicts": [{"block": 0, "correct": True, "explanation": "sum [ok]"},
-                                    {"block": 1, "correct": False, "explanation": "why -1?"}]})
+VERDICTS = "Block 0: correct - sum [ok]\nBlock 1: wrong - why -1?\n"
 
 
 def cli_app() -> typer.Typer:
@@ -44,14 +43,13 @@ def target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def invoke(path: Path, server: FakeOpenAIServer, *extra: str):
     args = ["debug", f"{path}::double", "--test", "assert double(1) == 2", "--test",
             "assert double(3) == 6", "--local", "--model", f"openai:{server.base_url}",
-            "--model-name", "fake", *extra]
+            "--model-name", "fake", *(extra or ("--free-text",))]
     return CliRunner().invoke(cli_app(), args)
 
 
 def test_debug_prints_trace_table_verdicts_and_fix(target: Path) -> None:
     with FakeOpenAIServer() as server:
-        server.add_text(VERDICTS)
-        server.add_text(FIX)
+        server.add_text(VERDICTS + FIX)
         out = invoke(target, server)
     assert out.exit_code == 0, out.output
     assert "Trace of the first failing test" in out.output
@@ -65,15 +63,24 @@ def test_debug_prints_trace_table_verdicts_and_fix(target: Path) -> None:
 
 def test_debug_json_output(target: Path) -> None:
     with FakeOpenAIServer() as server:
-        server.add_text("not json at all")
-        server.add_text(VERDICTS)
-        server.add_text(FIX)
-        out = invoke(target, server, "--json")
+        server.add_text("no verdicts, no code")
+        server.add_text(VERDICTS + FIX)
+        out = invoke(target, server, "--json", "--free-text")
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
-    assert data["solved"] and data["calls"] == 3
-    assert data["attempts"][0]["verdicts"][1]["correct"] is False
-    assert any(row.get("returned") == "5" for row in data["attempts"][0]["trace"])
+    assert data["solved"] and data["calls"] == 2
+    assert "no ```python code block" in data["attempts"][0]["notes"][-1]
+    assert data["attempts"][1]["verdicts"][1]["correct"] is False
+    assert any(row.get("returned") == "5" for row in data["attempts"][1]["trace"])
+
+
+def test_debug_constrained_sends_the_verdict_grammar(target: Path) -> None:
+    with FakeOpenAIServer() as server:
+        server.add_text(VERDICTS + FIX)
+        out = invoke(target, server, "--constrained")
+    assert out.exit_code == 0, out.output
+    grammar = server.requests[0]["grammar"]
+    assert '"Block 0: "' in grammar and '"Block 1: "' in grammar
 
 
 def test_bad_target_is_a_user_error(target: Path) -> None:

@@ -45,12 +45,11 @@ def load_runner() -> Any:
 
 
 def fake_answer(body: dict[str, Any]) -> str:
-    if body.get("response_format"):
-        return json.dumps({"verdicts": [{"block": 0, "correct": False,
-                                         "explanation": "subtracts"}]})
     if "Complete this Python task" in body["messages"][-1]["content"]:
         return "```python\ndef add(x: int, y: int):\n    return x - y\n```"
-    return "```python\ndef add(x: int, y: int):\n    return x + y\n```"
+    verdict = "Block 0: wrong - subtracts\n" if "Block 0:" in body["messages"][-1]["content"] \
+        else ""
+    return verdict + "```python\ndef add(x: int, y: int):\n    return x + y\n```"
 
 
 def test_harness_scores_methods_and_resumes(tmp_path: Path,
@@ -71,5 +70,5 @@ def test_harness_scores_methods_and_resumes(tmp_path: Path,
     methods = summary["methods"]
     assert methods["ldb"]["pass@1"] == 100.0 and methods["selfdebug"]["pass@1"] == 100.0
     assert methods["plain"]["pass@1"] == 0.0  # resampling the same wrong answer
-    assert methods["ldb"]["calls_per_problem"] == 3  # seed + verdict + fix
+    assert methods["ldb"]["calls_per_problem"] == 2  # seed + one verdicts-and-fix answer
     assert methods["plain"]["calls_per_problem"] == 4  # the whole budget

@@ -101,3 +101,28 @@ def test_safe_repr_truncates_and_survives_broken_repr() -> None:
     text = safe_repr(list(range(10_000)), limit=50)
     assert len(text) == 50 and text.endswith("...")
     assert snapshot({"__x": 1, "a": "s", "os": __import__("os")}, 20) == {"a": "'s'"}
+
+
+def test_rendered_trace_shows_changes_only_without_docstring_or_functions(
+        sandbox: Sandbox) -> None:
+    from compilot.agents.debugger.prompts import render_trace
+    from compilot.agents.debugger.select import select_visits
+
+    src = textwrap.dedent('''
+        def f(xs):
+            """Sum the values above one."""
+            def big(x):
+                return x > 1
+            total = 0
+            for x in xs:
+                if big(x):
+                    total += x
+            return total
+        ''')
+    blocks = build_blocks(src, "f")
+    report = run_program(sandbox, src, ["assert f([5]) == 4"], blocks=blocks, config=FAST)
+    text = render_trace(select_visits(report.visits, 10), blocks, src)
+    assert "Sum the values" not in text and "<function" not in text
+    assert "before: xs=[5]" in text and text.count("before:") == 1
+    assert "changed: total=0" in text and "changed: x=5" in text
+    assert "changed: total=5" in text and "returned: 5" in text
