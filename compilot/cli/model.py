@@ -34,10 +34,10 @@ def pull(model: ModelOpt = None, verify: Annotated[bool, typer.Option(
             _report({"source": source.raw, "path": path, "pulled": False,
                      "detail": "nothing to pull: not a bundled model"}, json)
             return
-        path = ensure_bundled(source.value, settings.home, progress=not json, verify=verify,
-                              force=force)
-    _report({"source": source.raw, "path": str(path), "pulled": True,
-             "bytes": path.stat().st_size}, json)
+        pulled = ensure_bundled(source.value, settings.home, progress=not json, verify=verify,
+                                force=force)
+    _report({"source": source.raw, "path": str(pulled), "pulled": True,
+             "bytes": pulled.stat().st_size}, json)
 
 
 @app.command("serve")

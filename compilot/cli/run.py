@@ -37,6 +37,7 @@ def run(
     """Answer REQUEST with a compiler-style plan whose independent calls run in parallel."""
     from compilot.config import load_settings
     from compilot.errors import ConfigError
+    from compilot.llm.types import ChatModel
     from compilot.tools.registry import load_tools
     from compilot.workflows.models import open_model
     from compilot.workflows.run import resolve_constrained
@@ -47,7 +48,7 @@ def run(
                               f"{constrained!r}")
         registry = [t for spec in tools for t in load_tools(spec)]
         settings = load_settings(**model_overrides(model, model_name))
-        chat = open_model(settings, progress=not json)
+        chat: ChatModel = open_model(settings, progress=not json)
         form, chat = resolve_constrained(chat, constrained,  # type: ignore[arg-type]
                                          settings.home)
         kwargs: dict[str, Any] = {"tools": registry, "model": chat, "constrained": form,

@@ -9,6 +9,7 @@ running (a sync tool's thread cannot be killed, but nobody waits on it any more)
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import Any
@@ -137,7 +138,10 @@ class _Run:
             return
         job = asyncio.create_task(self.run_task(task), name=f"task-{task.id}")
         self.running[task.id] = job
-        job.add_done_callback(lambda j, t=task: self.on_done(t, j))
+        job.add_done_callback(functools.partial(self._finished, task))
+
+    def _finished(self, task: Task, job: asyncio.Task[TaskResult]) -> None:
+        self.on_done(task, job)
 
     def on_done(self, task: Task, job: asyncio.Task[TaskResult]) -> None:
         self.running.pop(task.id, None)

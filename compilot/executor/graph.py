@@ -22,7 +22,7 @@ from compilot.executor.config import ExecutorConfig
 from compilot.executor.executor import EventSink, Executor
 from compilot.executor.results import ExecutionOutcome, TaskResult
 from compilot.executor.store import TaskStore
-from compilot.planner.joiner import Joiner, format_results
+from compilot.planner.joiner import Joiner, choices_of, format_results
 from compilot.planner.ledger import Ledger
 from compilot.planner.plan import Task
 from compilot.planner.planner import Planner
@@ -85,7 +85,8 @@ class _Nodes:
         else:
             context = None
             if round_ > 0:
-                context = format_results(rt.store.tasks(thread), results)
+                context = format_results(rt.store.tasks(thread), results,
+                                         is_choice=choices_of(rt.registry))
                 context += f"\nReason for a new plan: {state.get('note')}"
             source = self._planned(state["request"], ledger, context, earlier, thread, round_)
         outcome = await self._execute(source, results, thread)

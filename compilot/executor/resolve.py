@@ -32,13 +32,20 @@ def follow(ref: Ref, value_of: Callable[[int], Any]) -> Any:
     return value
 
 
+def _ref(text: str) -> Ref:
+    ref = whole_ref(text)
+    if ref is None:  # REF_RE matched it, so it is a reference
+        raise ValueError(f"not a reference: {text!r}")
+    return ref
+
+
 def resolve_args(args: Any, value_of: Callable[[int], Any]) -> Any:
     """``args`` with every reference replaced (walks dicts and lists)."""
     if isinstance(args, str):
         ref = whole_ref(args)
         if ref is not None:
             return follow(ref, value_of)
-        return REF_RE.sub(lambda m: render_value(follow(whole_ref(m.group(0)), value_of)),
+        return REF_RE.sub(lambda m: render_value(follow(_ref(m.group(0)), value_of)),
                           args) if "$" in args else args
     if isinstance(args, Mapping):
         return {k: resolve_args(v, value_of) for k, v in args.items()}

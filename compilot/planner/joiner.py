@@ -15,8 +15,10 @@ from typing import Any, Literal
 from compilot.executor.results import TaskResult, render_value
 from compilot.llm.types import ChatModel, GenerationOptions, Message
 from compilot.planner.calls import ModelCallSink, record
+from compilot.planner.compare import IsChoice, is_free_argument, rankings
 from compilot.planner.plan import Task
-from compilot.planner.prompts import JOINER_JSON, JOINER_TEXT, Constrained, joiner_user
+from compilot.planner.prompts import Constrained, joiner_instructions, joiner_user
+from compilot.tools.registry import ToolRegistry
 
 _ACTION_RE = re.compile(r"Action:\s*(Finish|Replan)\s*\((.*)\)\s*$", re.I | re.S)
 _JOIN_GRAMMAR = r'''root ::= "Thought: " [^\n]* "\n" "Action: " action
@@ -47,8 +49,10 @@ def join_schema(may_replan: bool) -> dict[str, Any]:
 
 
 def format_results(tasks: Sequence[Task], results: Mapping[int, TaskResult],
-                   max_chars: int = 1500) -> str:
-    """``N. tool(args) -> result`` per task; long results are cut (and say so)."""
+                   max_chars: int = 1500, is_choice: IsChoice | None = None) -> str:
+    """``N. tool(args) -> result`` per task; long results are cut (and say so). With
+    ``is_choice`` (which arguments have fixed choices), numeric fan-outs are also ranked
+    (:mod:`compilot.planner.compare`)."""
     lines = []
     for task in tasks:
         res = results.get(task.id)
@@ -61,7 +65,19 @@ def format_results(tasks: Sequence[Task], results: Mapping[int, TaskResult],
         if len(shown) > max_chars:
             shown = shown[:max_chars] + f"... [{len(shown) - max_chars} more characters cut]"
         lines.append(f"{task.render()} -> {shown}")
+    if is_choice is not None:
+        lines += [r.render() for r in rankings(tasks, results, is_choice)]
     return "\n".join(lines)
+
+
+def choices_of(registry: ToolRegistry) -> IsChoice:
+    """``(tool, argument) -> True`` unless the argument is open text in the tool's schema."""
+    def is_choice(tool: str, arg: str) -> bool:
+        if tool not in registry:
+            return True
+        props = registry.get(tool).json_schema().get("properties", {})
+        return not is_free_argument(props.get(arg, {}))
+    return is_choice
 
 
 def parse_decision(text: str) -> JoinDecision:
@@ -70,7 +86,8 @@ def parse_decision(text: str) -> JoinDecision:
     if stripped.startswith("{"):
         try:
             data = json.loads(stripped)
-            action = "replan" if str(data.get("action", "")).lower() == "replan" else "finish"
+            action: Literal["finish", "replan"] = (
+                "replan" if str(data.get("action", "")).lower() == "replan" else "finish")
             return JoinDecision(action, str(data.get("content", "")).strip(),
                                 str(data.get("thought", "")))
         except (json.JSONDecodeError, AttributeError):
@@ -79,26 +96,44 @@ def parse_decision(text: str) -> JoinDecision:
     if m := re.search(r"Thought:\s*(.*)", stripped):
         thought = m.group(1).strip()
     if m := _ACTION_RE.search(stripped):
-        action = "replan" if m.group(1).lower() == "replan" else "finish"
-        return JoinDecision(action, m.group(2).strip(), thought)
+        verb: Literal["finish", "replan"] = "replan" if m.group(1).lower() == "replan" \
+            else "finish"
+        return JoinDecision(verb, m.group(2).strip(), thought)
     answer = re.sub(r"^Thought:.*$", "", stripped, flags=re.M).strip()
     return JoinDecision("finish", answer or stripped, thought)
 
 
 class Joiner:
+    """Decides from the results; with ``registry`` it also shows rankings of fan-outs.
+
+    ``system``: the planner's system prompt, sent first so that servers which keep the
+    longest common prompt prefix evaluated (llama.cpp, vLLM) reuse it: planner and joiner
+    calls alternate, and with a system prompt each, every call paid for its whole prompt
+    again (about 5 s a question on 2 cores). The joiner's instructions then lead the user
+    message. Without ``system`` they are the system prompt."""
+
     def __init__(self, model: ChatModel, *, constrained: Constrained = "none",
                  max_tokens: int = 256, max_result_chars: int = 1500,
+                 registry: ToolRegistry | None = None, system: str | None = None,
                  on_model_call: ModelCallSink | None = None) -> None:
         self.model, self.constrained, self.max_tokens = model, constrained, max_tokens
+        self.system = system
         self.max_result_chars, self.on_model_call = max_result_chars, on_model_call
+        self.is_choice = choices_of(registry) if registry is not None else None
 
     async def decide(self, request: str, tasks: Sequence[Task],
                      results: Mapping[int, TaskResult], *, may_replan: bool,
                      note: str | None = None) -> JoinDecision:
-        system = JOINER_JSON if self.constrained == "json" else JOINER_TEXT
-        user = joiner_user(request, format_results(tasks, results, self.max_result_chars),
-                           may_replan, note)
-        messages = [Message(role="system", content=system), Message(role="user", content=user)]
+        shown = format_results(tasks, results, self.max_result_chars, self.is_choice)
+        instructions = joiner_instructions(self.constrained)
+        if self.system is None:  # the joiner's own prompt: its instructions are the system
+            messages = [Message(role="system", content=instructions),
+                        Message(role="user", content=joiner_user(request, shown, may_replan,
+                                                                 note))]
+        else:  # the run's shared prefix first, so the server reuses what it evaluated
+            messages = [Message(role="system", content=self.system),
+                        Message(role="user", content=joiner_user(
+                            request, shown, may_replan, note, instructions))]
         completion = await self.model.acomplete(messages, self._options(may_replan))
         record(self.on_model_call, "join", completion)
         return parse_decision(completion.text)

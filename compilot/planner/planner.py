@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from compilot.errors import PlanError
 from compilot.llm.types import ChatModel, Completion, GenerationOptions, Message
@@ -75,8 +76,13 @@ class Planner:
         self.plans: list[Plan] = []
         """Every plan attempt the model wrote, in order (for traces)."""
 
+    def system_prompt(self) -> str:
+        """The planner's system prompt (a run's joiner reuses it, see
+        :class:`~compilot.planner.joiner.Joiner`)."""
+        return planner_system(self.registry.describe(), self.constrained, self.examples)
+
     def options(self) -> GenerationOptions:
-        base = {"max_tokens": self.max_tokens, "temperature": self.temperature}
+        base: dict[str, Any] = {"max_tokens": self.max_tokens, "temperature": self.temperature}
         if self.constrained == "json":
             return GenerationOptions(json_schema=plan_json_schema(self.registry), **base)
         if self.constrained == "grammar":
@@ -89,8 +95,7 @@ class Planner:
         ``prior_ids``: ids of earlier rounds the plan may reference (default: the ledger's)."""
         prior = frozenset(ledger.tasks if prior_ids is None else prior_ids)
         messages = [
-            Message(role="system", content=planner_system(
-                self.registry.describe(), self.constrained, self.examples)),
+            Message(role="system", content=self.system_prompt()),
             Message(role="user", content=planner_user(request, context, max(prior, default=0) + 1)),
         ]
         first = _Attempt(prior)

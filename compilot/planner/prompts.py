@@ -8,14 +8,16 @@ from typing import Literal
 Constrained = Literal["none", "json", "grammar"]
 
 TEXT_FORMAT = """Write a plan of tool calls, one per line, then `join()`:
-Thought: <optional short reasoning>
 1. tool_name(arg="value", other=2)
 2. tool_name(arg=$1)
 3. join()
 Rules:
 - Use only the tools listed below, with their argument names.
-- `$N` is the result of task N (`$N.field` for one field); use it only after task N.
+- `$N` is the result of task N (`$N.field` for one field); use it only after task N. A call
+  can compute with earlier results: `calc(expression="$1 / $2")`.
 - Calls that do not need each other's results run in parallel: do not chain them.
+- Only if you must read a result to know which calls to make (such as the names in a list),
+  end the plan with join() after the calls you can make now: you plan again with results.
 - End with `N. join()` and write nothing after it."""
 
 JSON_FORMAT = """Answer with a JSON plan:
@@ -23,41 +25,85 @@ JSON_FORMAT = """Answer with a JSON plan:
 Rules:
 - Use only the tools listed below, with their argument names.
 - An argument "$N" is the result of task N ("$N.field" for one field); use it only after N.
-- Calls that do not need each other's results run in parallel: do not chain them."""
+- Calls that do not need each other's results run in parallel: do not chain them.
+- Only if you must read a result to know which calls to make (such as the names in a list),
+  stop after the calls you can make now: you plan again with their results."""
 
-DEFAULT_EXAMPLES = """Example (tools `lookup(name: str)` and `calc(expression: str)`):
+DEFAULT_EXAMPLES = """Examples (tools `lookup(person: str, fact: str)` and `calc(expression: str)`):
 Question: What is the total height of Ann and Bob?
-1. lookup(name="Ann height")
-2. lookup(name="Bob height")
+1. lookup(person="Ann", fact="height")
+2. lookup(person="Bob", fact="height")
 3. calc(expression="$1 + $2")
+4. join()
+Question: What is Ann's height divided by her age?
+1. lookup(person="Ann", fact="height")
+2. lookup(person="Ann", fact="age")
+3. calc(expression="$1 / $2")
+4. join()
+Question: Which child of Ann is the tallest?
+1. lookup(person="Ann", fact="children")
+2. join()
+Then, given `1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]`, the next plan is:
+2. lookup(person="Bob", fact="height")
+3. lookup(person="Cy", fact="height")
 4. join()"""
 
 JOINER_TEXT = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply in exactly this form:
-Thought: <restate the result values that matter and reason with them>
+Thought: <the result values that decide the answer>
 Action: Finish(<the final answer, short>)
-or, only if the results are not enough:
+or, if the results do not hold a fact or a calculation the answer needs (never answer from
+memory, never calculate in your head):
 Action: Replan(<what is missing>)
 Example:
-Question: Who is taller, Ann or Bob?
-1. lookup(name="Ann height") -> 170
-2. lookup(name="Bob height") -> 180
-Thought: Ann is 170 and Bob is 180. 180 is more than 170, so Bob is taller.
-Action: Finish(Bob)"""
+Question: Who is the tallest: Ann, Bob or Cy?
+1. lookup(person="Ann", fact="height") -> 170
+2. lookup(person="Bob", fact="height") -> 185
+3. lookup(person="Cy", fact="height") -> 180
+lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180 > Ann 170. Largest: Bob. Smallest: Ann. Total: 535.
+Thought: The ranking says the largest height is Bob's, 185.
+Action: Finish(Bob)
+Example:
+Question: Which child of Ann is the tallest?
+1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
+Thought: I know Ann's children, not their heights.
+Action: Replan(the heights of Bob and Cy)
+Example:
+Question: What is the total height of Ann and Bob?
+1. lookup(person="Ann", fact="height") -> 170
+2. lookup(person="Bob", fact="height") -> 185
+Thought: The total needs a calculation that no result holds.
+Action: Replan(add the two heights with calc)"""
 
 JOINER_JSON = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply with JSON:
-{"thought": "<restate the result values that matter and reason with them>",
+{"thought": "<the result values that decide the answer>",
  "action": "finish" or "replan", "content": "<the final answer, short; or what is missing>"}
+Replan if the results do not hold a fact or a calculation the answer needs (never answer from
+memory, never calculate in your head).
 Example:
-Question: Who is taller, Ann or Bob?
-1. lookup(name="Ann height") -> 170
-2. lookup(name="Bob height") -> 180
-{"thought": "Ann is 170 and Bob is 180. 180 is more than 170, so Bob is taller.",
- "action": "finish", "content": "Bob"}"""
+Question: Who is the tallest: Ann, Bob or Cy?
+1. lookup(person="Ann", fact="height") -> 170
+2. lookup(person="Bob", fact="height") -> 185
+3. lookup(person="Cy", fact="height") -> 180
+lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180 > Ann 170. Largest: Bob. Smallest: Ann. Total: 535.
+{"thought": "The ranking says the largest height is Bob's, 185.",
+ "action": "finish", "content": "Bob"}
+Example:
+Question: Which child of Ann is the tallest?
+1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
+{"thought": "I know Ann's children, not their heights.",
+ "action": "replan", "content": "the heights of Bob and Cy"}
+Example:
+Question: What is the total height of Ann and Bob?
+1. lookup(person="Ann", fact="height") -> 170
+2. lookup(person="Bob", fact="height") -> 185
+{"thought": "The total needs a calculation that no result holds.",
+ "action": "replan", "content": "add the two heights with calc"}"""
 
 
 def planner_system(tools: str, constrained: Constrained, examples: str | None) -> str:
+    """The planner's prompt on its own (see :func:`session_system` for the one a run uses)."""
     fmt = JSON_FORMAT if constrained == "json" else TEXT_FORMAT
     parts = ["You are a planner. Break the question into tool calls.", fmt,
              "Tools:\n" + tools]
@@ -66,11 +112,16 @@ def planner_system(tools: str, constrained: Constrained, examples: str | None) -
     return "\n\n".join(parts)
 
 
+def joiner_instructions(constrained: Constrained) -> str:
+    return JOINER_JSON if constrained == "json" else JOINER_TEXT
+
+
 def planner_user(request: str, context: str | None, next_id: int) -> str:
     if not context:
         return f"Question: {request}"
     return (f"Question: {request}\n\nEarlier tasks and their results (refer to them as $N):\n"
-            f"{context}\n\nWrite a new plan for what is still missing. Number new tasks from "
+            f"{context}\n\nWrite a new plan for what is still missing (a failed call fails "
+            "again if repeated unchanged). Number new tasks from "
             f"{next_id} (ids 1-{next_id - 1} are taken): the first new line is "
             f"`{next_id}. tool_name(...)`.")
 
@@ -81,8 +132,12 @@ def repair_request(problems: list[str]) -> str:
             "Write the whole corrected plan in the same format. Keep the correct lines.")
 
 
-def joiner_user(request: str, results: str, may_replan: bool, reason: str | None) -> str:
-    text = f"Question: {request}\n\nTool calls and results:\n{results or '(none)'}"
+def joiner_user(request: str, results: str, may_replan: bool, reason: str | None,
+                instructions: str | None = None) -> str:
+    """The decision request; ``instructions`` lead it when the joiner shares the planner's
+    system prompt (see :class:`~compilot.planner.joiner.Joiner`)."""
+    head = f"{instructions}\n\nNow decide.\n" if instructions else ""
+    text = f"{head}Question: {request}\n\nTool calls and results:\n{results or '(none)'}"
     if reason:
         text += f"\n\nNote: {reason}"
     if not may_replan:

@@ -151,10 +151,11 @@ async def arun(request: str, *, tools: ToolRegistry | Iterable[Tool | Callable[.
     store = TaskStore(store_path(db_path))
     try:
         async with _checkpointer(db_path) as saver:
-            rt = Runtime(registry=registry, store=store,
-                         planner=Planner(model, registry, constrained=constrained,
-                                         examples=examples, on_model_call=collect),
-                         joiner=Joiner(model, constrained=constrained, on_model_call=collect),
+            planner = Planner(model, registry, constrained=constrained, examples=examples,
+                              on_model_call=collect)
+            joiner = Joiner(model, constrained=constrained, registry=registry,
+                            system=planner.system_prompt(), on_model_call=collect)
+            rt = Runtime(registry=registry, store=store, planner=planner, joiner=joiner,
                          executor_config=executor or ExecutorConfig(),
                          max_replans=max_replans, on_event=collect)
             graph = build_graph(rt, saver)

@@ -45,9 +45,10 @@ TEXT_PLAN = ('1. population(country="France")\n2. population(country="Spain")\n'
 def responder(body: dict[str, Any]) -> Reply:
     """The probe's requests get llama.cpp's behaviour; the plan and the join their JSON."""
     system = body["messages"][0]["content"] if body["messages"][0]["role"] == "system" else ""
-    if "You are a planner" in system:
+    turn = body["messages"][-1]["content"]
+    if "You are a planner" in system and turn.startswith("Question:"):
         return TEXT_PLAN if body.get("grammar") else json.dumps(PLAN)
-    if "Given the question and the results" in system:
+    if "You are a planner" in system and "Now decide." in turn:
         results = body["messages"][-1]["content"]
         answer = "116" if "-> 116.0" in results else "unknown"
         return json.dumps({"thought": "added", "action": "finish", "content": answer})
@@ -73,7 +74,11 @@ def test_run_answers_with_a_constrained_plan_and_trace(tmp_path: Path, form: str
         assert out.returncode == 0, out.stderr
         data = json.loads(out.stdout)
         plan_request = next(b for b in server.requests
-                            if "You are a planner" in b["messages"][0]["content"])
+                            if b["messages"][-1]["content"].startswith("Question:"))
+        join_request = next(b for b in server.requests
+                            if "Now decide." in b["messages"][-1]["content"])
+    # one system prompt for both turns: servers that cache prefixes read it once
+    assert plan_request["messages"][0] == join_request["messages"][0]
     assert data["answer"] == "116" and data["status"] == "done"
     if form == "auto":
         assert data["constrained"] == "grammar" and "call-population" in plan_request["grammar"]
