@@ -67,13 +67,7 @@ Example:
 Question: Which child of Ann is the tallest?
 1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
 Thought: I know Ann's children, not their heights.
-Action: Replan(the heights of Bob and Cy)
-Example:
-Question: What is the total height of Ann and Bob?
-1. lookup(person="Ann", fact="height") -> 170
-2. lookup(person="Bob", fact="height") -> 185
-Thought: The total needs a calculation that no result holds.
-Action: Replan(add the two heights with calc)"""
+Action: Replan(the heights of Bob and Cy)"""
 
 JOINER_JSON = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply with JSON:
@@ -93,13 +87,7 @@ Example:
 Question: Which child of Ann is the tallest?
 1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
 {"thought": "I know Ann's children, not their heights.",
- "action": "replan", "content": "the heights of Bob and Cy"}
-Example:
-Question: What is the total height of Ann and Bob?
-1. lookup(person="Ann", fact="height") -> 170
-2. lookup(person="Bob", fact="height") -> 185
-{"thought": "The total needs a calculation that no result holds.",
- "action": "replan", "content": "add the two heights with calc"}"""
+ "action": "replan", "content": "the heights of Bob and Cy"}"""
 
 
 def planner_system(tools: str, constrained: Constrained, examples: str | None) -> str:
