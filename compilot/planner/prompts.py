@@ -48,6 +48,14 @@ Then, given `1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]`, the nex
 3. lookup(person="Cy", fact="height")
 4. join()"""
 
+_RANKED_EXAMPLE = """Question: Who is the tallest: Ann, Bob or Cy?
+1. lookup(person="Ann", fact="height") -> 170
+2. lookup(person="Bob", fact="height") -> 185
+3. lookup(person="Cy", fact="height") -> 180
+lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180 > Ann 170. Largest: Bob. Smallest: Ann. Total: 535."""
+_CHILDREN_EXAMPLE = """Question: Which child of Ann is the tallest?
+1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]"""
+
 JOINER_TEXT = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply in exactly this form:
 Thought: <the result values that decide the answer>
@@ -56,18 +64,14 @@ or, if the results do not hold a fact or a calculation the answer needs (never a
 memory, never calculate in your head):
 Action: Replan(<what is missing>)
 Example:
-Question: Who is the tallest: Ann, Bob or Cy?
-1. lookup(person="Ann", fact="height") -> 170
-2. lookup(person="Bob", fact="height") -> 185
-3. lookup(person="Cy", fact="height") -> 180
-lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180 > Ann 170. Largest: Bob. Smallest: Ann. Total: 535.
+{ranked}
 Thought: The ranking says the largest height is Bob's, 185.
 Action: Finish(Bob)
 Example:
-Question: Which child of Ann is the tallest?
-1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
+{children}
 Thought: I know Ann's children, not their heights.
-Action: Replan(the heights of Bob and Cy)"""
+Action: Replan(the heights of Bob and Cy)""".replace("{ranked}", _RANKED_EXAMPLE).replace(
+    "{children}", _CHILDREN_EXAMPLE)
 
 JOINER_JSON = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply with JSON:
@@ -76,22 +80,18 @@ for a new plan. Reply with JSON:
 Replan if the results do not hold a fact or a calculation the answer needs (never answer from
 memory, never calculate in your head).
 Example:
-Question: Who is the tallest: Ann, Bob or Cy?
-1. lookup(person="Ann", fact="height") -> 170
-2. lookup(person="Bob", fact="height") -> 185
-3. lookup(person="Cy", fact="height") -> 180
-lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180 > Ann 170. Largest: Bob. Smallest: Ann. Total: 535.
+{ranked}
 {"thought": "The ranking says the largest height is Bob's, 185.",
  "action": "finish", "content": "Bob"}
 Example:
-Question: Which child of Ann is the tallest?
-1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
+{children}
 {"thought": "I know Ann's children, not their heights.",
- "action": "replan", "content": "the heights of Bob and Cy"}"""
+ "action": "replan", "content": "the heights of Bob and Cy"}""".replace(
+    "{ranked}", _RANKED_EXAMPLE).replace("{children}", _CHILDREN_EXAMPLE)
 
 
 def planner_system(tools: str, constrained: Constrained, examples: str | None) -> str:
-    """The planner's prompt on its own (see :func:`session_system` for the one a run uses)."""
+    """The planner's system prompt (a run's joiner sends it too, as a cached prefix)."""
     fmt = JSON_FORMAT if constrained == "json" else TEXT_FORMAT
     parts = ["You are a planner. Break the question into tool calls.", fmt,
              "Tools:\n" + tools]

@@ -17,11 +17,9 @@ from test_fix import ISSUE, make_repo, snapshot  # type: ignore[import-not-found
 
 @pytest.mark.model
 @pytest.mark.docker
-def test_cli_with_real_small_model_reports_truthfully(tmp_path: Path) -> None:
-    home = Path(os.environ.get("COMPILOT_TEST_HOME")
-                or Path.home() / ".cache" / "compilot-test").expanduser()
-    if not (home / "models" / "qwen2.5-coder-0.5b.gguf").exists():
-        pytest.skip("the bundled 0.5B model is not assembled in COMPILOT_TEST_HOME")
+def test_cli_with_real_small_model_reports_truthfully(tmp_path: Path,
+                                                      small_model_home: Path) -> None:
+    home = small_model_home
     repo = make_repo(tmp_path / "repo")
     before = snapshot(repo)
     env = {**os.environ, "COMPILOT_HOME": str(home)}

@@ -28,11 +28,8 @@ BUGGY = '''def running_max(xs):
 
 
 @pytest.mark.model
-def test_debug_cli_with_the_real_small_model(tmp_path: Path) -> None:
-    home = Path(os.environ.get("COMPILOT_TEST_HOME")
-                or Path.home() / ".cache" / "compilot-test").expanduser()
-    if not (home / "models" / "qwen2.5-coder-0.5b.gguf").exists():
-        pytest.skip("the bundled 0.5B model is not assembled in COMPILOT_TEST_HOME")
+def test_debug_cli_with_the_real_small_model(tmp_path: Path, small_model_home: Path) -> None:
+    home = small_model_home
     target = tmp_path / "code.py"
     target.write_text(BUGGY)
     env = {**os.environ, "COMPILOT_HOME": str(home),
