@@ -28,5 +28,8 @@ class ExecutorConfig(BaseModel):
     failure_policy: FailurePolicy = "skip"
     """``fail``: a failed task fails the run; ``skip``: its dependents are skipped and the rest
     goes on; ``to_joiner``: stop, cancel what is outstanding and hand the error to the joiner."""
+    max_fanout: int = Field(default=64, ge=1)
+    """At most this many calls when a list result is mapped over one argument
+    (:mod:`compilot.executor.fanout`)."""
     deadline_s: float | None = Field(default=None, gt=0)
     """Wall-clock limit of one ``execute()``; outstanding tasks are cancelled past it."""

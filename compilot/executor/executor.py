@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from compilot.errors import ComPilotError, ExecutionError
 from compilot.executor.config import ExecutorConfig
+from compilot.executor.fanout import combine, mapped_argument
 from compilot.executor.resolve import ReferenceError_, resolve_args
 from compilot.executor.results import (
     ExecutionOutcome,
@@ -254,19 +255,45 @@ class _Run:
         try:
             tool = self.ex.registry.get(task.tool)
             args = resolve_args(task.args, self.value_of)
-            tool_sem = self.semaphore(tool)
-            async with self.global_sem:
-                if tool_sem is None:
-                    return await self.attempts(task, tool, args)
-                async with tool_sem:
-                    return await self.attempts(task, tool, args)
+            mapped = mapped_argument(tool, task.args, args, self.cfg.max_fanout)
+            if mapped is not None:
+                return await self.fan_out(task, tool, args, *mapped)
+            started = time.time()
+            self.emit(TaskStarted(task, started))
+            ok, value, attempts = await self.limited(tool, args)
+            if ok:
+                return TaskResult("ok", value, None, started, time.time(), attempts)
+            return TaskResult("failed", None, value, started, time.time(), attempts)
         except Exception as exc:  # resolution or executor failure: the task fails, visibly
             now = time.time()
             return TaskResult("failed", error=_describe(exc), started=now, ended=now)
 
-    async def attempts(self, task: Task, tool: Tool, args: dict[str, Any]) -> TaskResult:
+    async def fan_out(self, task: Task, tool: Tool, args: dict[str, Any], name: str,
+                      items: list[Any]) -> TaskResult:
+        """One call per item of the list argument ``name`` (see :mod:`fanout`)."""
         started = time.time()
         self.emit(TaskStarted(task, started))
+        outcomes = await asyncio.gather(*(self.limited(tool, {**args, name: item})
+                                          for item in items))
+        attempts = max((n for _, _, n in outcomes), default=0)
+        for item, (ok, error, _) in zip(items, outcomes, strict=True):
+            if not ok:
+                return TaskResult("failed", None, f"{name}={item!r}: {error}", started,
+                                  time.time(), attempts)
+        return TaskResult("ok", combine(items, [v for _, v, _ in outcomes]), None, started,
+                          time.time(), attempts)
+
+    async def limited(self, tool: Tool, args: dict[str, Any]) -> tuple[bool, Any, int]:
+        """One call under the global and per-tool concurrency limits."""
+        tool_sem = self.semaphore(tool)
+        async with self.global_sem:
+            if tool_sem is None:
+                return await self.attempts(tool, args)
+            async with tool_sem:
+                return await self.attempts(tool, args)
+
+    async def attempts(self, tool: Tool, args: dict[str, Any]) -> tuple[bool, Any, int]:
+        """``(True, value, attempts)`` or ``(False, error, attempts)``, retried per config."""
         timeout = tool.timeout_s or self.cfg.task_timeout_s
         error = ""
         for attempt in range(1, self.cfg.retries + 2):
@@ -275,15 +302,14 @@ class _Run:
                                         self.cfg.max_backoff_s))
             try:
                 async with asyncio.timeout(timeout):
-                    value = await tool.ainvoke(args)
-                return TaskResult("ok", value, None, started, time.time(), attempt)
+                    return True, await tool.ainvoke(args), attempt
             except TimeoutError:
                 error = f"timed out after {timeout}s"
             except _PERMANENT as exc:
-                return TaskResult("failed", None, _describe(exc), started, time.time(), attempt)
+                return False, _describe(exc), attempt
             except Exception as exc:  # a tool's own failure: recorded, maybe retried
                 error = _describe(exc)
-        return TaskResult("failed", None, error, started, time.time(), self.cfg.retries + 1)
+        return False, error, self.cfg.retries + 1
 
 
 def _describe(exc: BaseException) -> str:

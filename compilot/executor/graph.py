@@ -18,6 +18,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
+from compilot.errors import PlanError
 from compilot.executor.config import ExecutorConfig
 from compilot.executor.executor import EventSink, Executor
 from compilot.executor.results import ExecutionOutcome, TaskResult
@@ -70,6 +71,11 @@ def _decisions(value: Any) -> dict[int, bool]:
     return {}
 
 
+def _failure(result: TaskResult | None) -> str | None:
+    """The error of a call that ran and failed (a skipped or cancelled one never ran)."""
+    return result.error if result is not None and result.status == "failed" else None
+
+
 class _Nodes:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -79,7 +85,8 @@ class _Nodes:
         results = rt.store.results(thread)
         earlier = [t.id for r in range(round_) for t in rt.store.tasks(thread, r)]
         ledger = Ledger.of(rt.store.tasks(thread),
-                           reusable=lambda i: i not in results or results[i].ok)
+                           reusable=lambda i: i not in results or results[i].ok,
+                           failure=lambda i: _failure(results.get(i)))
         if rt.store.round_planned(thread, round_):
             source: Any = rt.store.tasks(thread, round_)
         else:
@@ -89,7 +96,15 @@ class _Nodes:
                                          is_choice=choices_of(rt.registry))
                 context += f"\nReason for a new plan: {state.get('note')}"
             source = self._planned(state["request"], ledger, context, earlier, thread, round_)
-        outcome = await self._execute(source, results, thread)
+        try:
+            outcome = await self._execute(source, results, thread)
+        except PlanError as exc:
+            if round_ == 0:
+                raise  # no result to answer from: the user sees why the plan was refused
+            # a bad replan loses nothing: the joiner answers from what the earlier rounds found
+            self.rt.store.finish_round(thread, round_)
+            return {"note": f"the new plan was refused ({exc.message}); answer from the "
+                            "results above"}
         outcome = await self._approvals(outcome, thread)
         return {"note": outcome.stopped_early}
 

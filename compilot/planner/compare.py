@@ -6,7 +6,8 @@ it. When a plan fans one tool out over several items - the same tool and the sam
 arguments, one free argument varying - and every result is a number, the joiner also sees
 those results ranked, with the largest and the smallest named and their total: asked for a
 combined value, the small models otherwise name the largest one. The ranking is computed from
-the calls and their results only; it never reads the question.
+the calls and their results only; it never reads the question. A call mapped over a list
+result (``{item: number}``) is ranked the same way.
 
 A free argument is one whose values are open text (the item being looked up); arguments
 with a fixed set of choices (an enum, a ``Literal``, a bool) say *what* is measured, and
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compilot.executor.results import TaskResult
-from compilot.planner.plan import Task, iter_refs
+from compilot.planner.plan import Task, iter_refs, whole_ref
 
 IsChoice = Callable[[str, str], bool]
 """``(tool, argument) -> True`` when the argument takes one of a fixed set of values."""
@@ -77,6 +78,19 @@ def _group_key(task: Task, by: str) -> tuple[tuple[str, str], ...]:
                         for k, v in task.args.items() if k != by))
 
 
+def _mapped_ranking(task: Task, result: TaskResult | None) -> Ranking | None:
+    """A call mapped over a list (``{item: number}``, :mod:`compilot.executor.fanout`)."""
+    if result is None or not result.ok or not isinstance(result.value, dict):
+        return None
+    items = [(str(k), v) for k, v in result.value.items()
+             if isinstance(v, int | float) and not isinstance(v, bool)]
+    by = next((k for k, v in task.args.items() if whole_ref(v) is not None), None)
+    if by is None or len(items) < 2 or len(items) != len(result.value):
+        return None
+    fixed = _group_key(task, by)
+    return Ranking(task.tool, by, fixed, tuple(sorted(items, key=lambda kv: kv[1], reverse=True)))
+
+
 def rankings(tasks: Sequence[Task], results: Mapping[int, TaskResult],
              is_choice: IsChoice) -> list[Ranking]:
     """The rankings worth showing for ``tasks``: groups of at least two calls of one tool
@@ -98,5 +112,6 @@ def rankings(tasks: Sequence[Task], results: Mapping[int, TaskResult],
                 if len(items) >= 2:
                     ranked = sorted(items.items(), key=lambda kv: kv[1], reverse=True)
                     found.append(Ranking(tool, by, fixed, tuple(ranked)))
+    found += [r for t in tasks if (r := _mapped_ranking(t, results.get(t.id))) is not None]
     found.sort(key=lambda r: len(r.items), reverse=True)
     return found[:MAX_RANKINGS]

@@ -22,11 +22,13 @@ class Ledger:
     key_of: dict[int, str] = field(default_factory=dict)
     reusable: Callable[[int], bool] = lambda _id: True
     """Whether an admitted task may be reused (e.g. not a failed one on replan)."""
+    failure: Callable[[int], str | None] = lambda _id: None
+    """The error of an admitted task that ran and failed (None: it did not fail)."""
 
     @classmethod
     def of(cls, tasks: Iterable[Task], reusable: Callable[[int], bool] = lambda _id: True,
-           ) -> Ledger:
-        ledger = cls(reusable=reusable)
+           failure: Callable[[int], str | None] = lambda _id: None) -> Ledger:
+        ledger = cls(reusable=reusable, failure=failure)
         for task in tasks:
             ledger.tasks[task.id] = task
             ledger.key_of[task.id] = key = ledger.key(task)
@@ -52,6 +54,13 @@ class Ledger:
         self.keys[key] = new_id
         self.key_of[new_id] = key
         return final, True
+
+    def failed_before(self, task: Task, id_map: dict[int, int]) -> str | None:
+        """The error of an earlier run of the same call, if it failed: run again unchanged,
+        it would fail again, so a plan that repeats it is sent back for repair."""
+        key = self.key(Task.make(task.id, task.tool, rename_refs(task.args, id_map)))
+        existing = self.keys.get(key)
+        return self.failure(existing) if existing is not None else None
 
     def next_id(self) -> int:
         return max(self.tasks, default=0) + 1

@@ -117,10 +117,15 @@ class Planner:
         id_map: dict[int, int] = {}
         defined: set[int] = set(attempt.prior_ids)
         renumber = _Renumberer(attempt.prior_ids)
-        healthy = True
+        healthy, repeated = True, []
         async for parsed in self._parsed_tasks(messages, attempt, purpose):
             task = renumber(parsed)
             problems = check_task(task, self.registry, defined)
+            if (error := ledger.failed_before(task, id_map)) is not None:
+                call = task.render().split(". ", 1)[1]
+                problems.append(f"task {task.id}: {call} failed before ({error}); change its "
+                                "arguments or call something else")
+                repeated += problems[-1:]
             defined.add(task.id)
             healthy = healthy and not problems
             if healthy:
@@ -128,7 +133,7 @@ class Planner:
                 if new:
                     yield admitted
         plan = attempt.plan.model_copy(update={"tasks": renumber.tasks})
-        attempt.problems = validate_plan(plan, self.registry, attempt.prior_ids)
+        attempt.problems = repeated + validate_plan(plan, self.registry, attempt.prior_ids)
 
     async def _parsed_tasks(self, messages: list[Message], attempt: _Attempt,
                             purpose: str) -> AsyncIterator[Task]:

@@ -16,8 +16,10 @@ Rules:
 - `$N` is the result of task N (`$N.field` for one field); use it only after task N. A call
   can compute with earlier results: `calc(expression="$1 / $2")`.
 - Calls that do not need each other's results run in parallel: do not chain them.
-- Only if you must read a result to know which calls to make (such as the names in a list),
-  end the plan with join() after the calls you can make now: you plan again with results.
+- A list result passed where one value is expected runs the call once per item:
+  `lookup(person=$1, fact="age")` with `$1` a list of names gives each one's age.
+- Only if you must read a result to know which calls to make, end the plan with join()
+  after the calls you can make now: you plan again with their results.
 - End with `N. join()` and write nothing after it."""
 
 JSON_FORMAT = """Answer with a JSON plan:
@@ -26,8 +28,10 @@ Rules:
 - Use only the tools listed below, with their argument names.
 - An argument "$N" is the result of task N ("$N.field" for one field); use it only after N.
 - Calls that do not need each other's results run in parallel: do not chain them.
-- Only if you must read a result to know which calls to make (such as the names in a list),
-  stop after the calls you can make now: you plan again with their results."""
+- A list result passed where one value is expected runs the call once per item:
+  {"person": "$1", "fact": "age"} with $1 a list of names gives each one's age.
+- Only if you must read a result to know which calls to make, stop after the calls you can
+  make now: you plan again with their results."""
 
 DEFAULT_EXAMPLES = """Examples (tools `lookup(person: str, fact: str)` and `calc(expression: str)`):
 Question: What is the total height of Ann and Bob?
@@ -42,19 +46,18 @@ Question: What is Ann's height divided by her age?
 4. join()
 Question: Which child of Ann is the tallest?
 1. lookup(person="Ann", fact="children")
-2. join()
-Then, given `1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]`, the next plan is:
-2. lookup(person="Bob", fact="height")
-3. lookup(person="Cy", fact="height")
-4. join()"""
+2. lookup(person=$1, fact="height")
+3. join()"""
 
 _RANKED_EXAMPLE = """Question: Who is the tallest: Ann, Bob or Cy?
 1. lookup(person="Ann", fact="height") -> 170
 2. lookup(person="Bob", fact="height") -> 185
 3. lookup(person="Cy", fact="height") -> 180
 lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180 > Ann 170. Largest: Bob. Smallest: Ann. Total: 535."""
-_CHILDREN_EXAMPLE = """Question: Which child of Ann is the tallest?
-1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]"""
+_CHILDREN_EXAMPLE = """Question: How old is the tallest child of Ann?
+1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
+2. lookup(person=$1, fact="height") -> {"Bob": 185, "Cy": 180}
+lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180. Largest: Bob. Smallest: Cy. Total: 365."""
 
 JOINER_TEXT = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply in exactly this form:
@@ -69,8 +72,8 @@ Thought: The ranking says the largest height is Bob's, 185.
 Action: Finish(Bob)
 Example:
 {children}
-Thought: I know Ann's children, not their heights.
-Action: Replan(the heights of Bob and Cy)""".replace("{ranked}", _RANKED_EXAMPLE).replace(
+Thought: Bob is the tallest child; no result holds his age.
+Action: Replan(the age of Bob)""".replace("{ranked}", _RANKED_EXAMPLE).replace(
     "{children}", _CHILDREN_EXAMPLE)
 
 JOINER_JSON = """Given the question and the results of the tool calls, either answer or ask
@@ -85,8 +88,8 @@ Example:
  "action": "finish", "content": "Bob"}
 Example:
 {children}
-{"thought": "I know Ann's children, not their heights.",
- "action": "replan", "content": "the heights of Bob and Cy"}""".replace(
+{"thought": "Bob is the tallest child; no result holds his age.",
+ "action": "replan", "content": "the age of Bob"}""".replace(
     "{ranked}", _RANKED_EXAMPLE).replace("{children}", _CHILDREN_EXAMPLE)
 
 

@@ -129,3 +129,20 @@ def test_constrained_json_plans_send_the_schema(log: Path) -> None:
     assert schema is not None and "tasks" in schema["properties"]
     assert model.requests[1].options.json_schema["properties"]["action"]["enum"] == [
         "finish", "replan"]
+
+
+def test_a_replan_repeating_a_failed_call_is_sent_back_then_the_joiner_answers(
+        log: Path) -> None:
+    first = ('1. search(country="Atlantis", field="population")\n'
+             '2. search(country="France", field="population")\n3. join()')
+    again = '3. search(country="Atlantis", field="population")\n4. join()'
+    model = ScriptedModel([first, "Action: Replan(Atlantis is missing)", again, again,
+                           "Thought: only France is known\nAction: Finish(68)"])
+    result = run("Atlantis and France?", tools=TOOLS, model=model)
+    assert result.answer == "68" and result.status == "done"
+    repair = model.requests[3].messages[-1].content
+    assert 'search(country="Atlantis", field="population") failed before' in repair
+    assert "KeyError" in repair
+    assert calls(log).count("search Atlantis") == 1  # the repeat never ran
+    final_join = model.requests[4].messages[-1].content
+    assert "the new plan was refused" in final_join and "-> 68" in final_join
