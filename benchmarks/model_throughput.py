@@ -9,8 +9,12 @@ a few coding prompts and measure time to first token (TTFT), decode speed and pr
 - completion tokens = streamed content chunks (llama-cpp-python sends one per token);
   prompt tokens come from ``usage`` of a one-token call on the same prompt made afterwards.
 
+With ``--draft-tokens 0 16`` every model is measured without and with prompt-lookup drafts
+(the server's ``draft_tokens``), side by side; the first prompt is a code repair, an answer
+that copies most of its input.
+
 Usage: python benchmarks/model_throughput.py [--models qwen2.5-coder-0.5b] [--prompts 3]
-       [--max-tokens 128] [--out benchmarks/results/model_throughput.json]
+       [--max-tokens 128] [--draft-tokens 0 16] [--out benchmarks/results/model_throughput.json]
 """
 
 from __future__ import annotations
@@ -32,7 +36,14 @@ from compilot.llm.bundled import BUNDLED_MODELS, ensure_bundled
 from compilot.llm.config import ServerConfig
 from compilot.llm.server import LocalServer, ServerState
 
+REPAIR = ("This function should return the running maxima of xs but returns zeros. Reply with "
+          "the whole fixed function in one code block.\n```python\ndef running_max(xs):\n"
+          "    \"\"\"Return the list of running maxima of xs.\n\n    >>> running_max([1, 3, 2])\n"
+          "    [1, 3, 3]\n    \"\"\"\n    out = []\n    best = 0\n    for x in xs:\n"
+          "        if x < best:\n            best = x\n        out.append(best)\n"
+          "    return out\n```")
 PROMPTS = [
+    REPAIR,  # an answer that copies its input: where speculative drafts pay
     "Write a Python function `is_prime(n)` with a docstring and explain its complexity.",
     "Write a Python class `LRUCache` with get and put methods in O(1), using OrderedDict.",
     "Explain what this does and fix the bug:\n\ndef mean(xs):\n    return sum(xs) / len(xs) - 1\n",
@@ -94,7 +105,8 @@ def bench_model(name: str, home: Path, n_prompts: int, max_tokens: int,
                 runs = [stream_once(client, state, p, max_tokens) for p in PROMPTS[:n_prompts]]
         finally:
             server.stop()
-    return {"model": name, "file_bytes": path.stat().st_size, "n_ctx": config.n_ctx,
+    return {"model": name, "draft_tokens": config.draft_tokens,
+            "file_bytes": path.stat().st_size, "n_ctx": config.n_ctx,
             "n_threads": config.n_threads or os.cpu_count(), "load_avg": os.getloadavg()[0],
             "max_tokens": max_tokens, "ensure_weights_s": round(assemble_s, 2),
             "server_startup_s": round(startup_s, 2), "runs": runs, "summary": _summary(runs)}
@@ -118,20 +130,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--n-threads", type=int, default=None, help="default: all cores")
+    parser.add_argument("--draft-tokens", type=int, nargs="+",
+                        default=[ServerConfig().draft_tokens],
+                        help="speculative draft sizes to compare (0: none)")
     parser.add_argument("--home", type=Path,
                         default=Path(os.environ.get("COMPILOT_HOME") or default_home()),
                         help="where the weights are cached (COMPILOT_HOME)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    config = ServerConfig(n_ctx=args.n_ctx, n_threads=args.n_threads)
-    results = [bench_model(m, args.home, args.prompts, args.max_tokens, config)
-               for m in args.models]
+    results = [bench_model(m, args.home, args.prompts, args.max_tokens,
+                           ServerConfig(n_ctx=args.n_ctx, n_threads=args.n_threads,
+                                        draft_tokens=draft))
+               for m in args.models for draft in args.draft_tokens]
     report = {"benchmark": "model_throughput", "machine": _machine(), "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     for r in results:
         s = r["summary"]
-        print(f"{r['model']}: decode {s['decode_tokens_per_s']} tok/s, prompt "
+        repair = r["runs"][0]["decode_tokens_per_s"]
+        print(f"{r['model']} (drafts {r['draft_tokens']}): repair decode {repair} tok/s; "
+              f"median decode {s['decode_tokens_per_s']} tok/s, prompt "
               f"{s['prompt_tokens_per_s']} tok/s, TTFT {s['ttft_s']} s (median of "
               f"{len(r['runs'])} prompts, {r['max_tokens']} max tokens, "
               f"{r['n_threads']} threads, startup {r['server_startup_s']} s, "

@@ -10,8 +10,9 @@ ten-token guesses from the FIRST match made those slower than no guessing at all
 :class:`AdaptiveLookupDraft` differs in three ways: it copies from the most recent match
 (the line just written is the best predictor of the next), it never guesses from a single
 token, and it sizes each guess by how the last one fared (doubling after a full hit,
-falling back to what was accepted after a miss). Greedy output is unchanged either way:
-every guess is checked by the model.
+falling back to what was accepted after a miss, and pausing for a growing number of steps
+when even one-token guesses keep missing). Every guess is checked by the model, so the
+answer follows the model's own choices.
 """
 
 from __future__ import annotations
@@ -30,10 +31,20 @@ class AdaptiveLookupDraft:
         self.ngram_sizes = ngram_sizes
         self.size = min(4, self.max_tokens)
         """Tokens the next guess may hold."""
+        self.pause = 0
+        """Steps to go without guessing (after one-token guesses kept missing)."""
+        self._pause_span = 0
+        self._seen = 0
         self._last: tuple[int, npt.NDArray[np.intc]] | None = None
 
     def __call__(self, input_ids: npt.NDArray[np.intc], /, **kwargs: Any) -> npt.NDArray[np.intc]:
+        seen, self._seen = self._seen, len(input_ids)
+        if not seen < len(input_ids) <= seen + self.max_tokens + 1:  # a new request
+            self.pause = self._pause_span = 0
         self._learn(input_ids)
+        if self.pause:
+            self.pause -= 1
+            return np.array([], dtype=np.intc)
         draft = self._lookup(input_ids)
         self._last = (len(input_ids), draft) if len(draft) else None
         return draft
@@ -43,9 +54,9 @@ class AdaptiveLookupDraft:
         if self._last is None:
             return
         start, draft = self._last
+        self._last = None
         grown = input_ids[start:]
         if len(grown) == 0 or len(grown) > len(draft) + 1:  # a new request, not a step
-            self._last = None
             return
         kept = 0
         while kept < min(len(draft), len(grown)) and grown[kept] == draft[kept]:
@@ -54,6 +65,11 @@ class AdaptiveLookupDraft:
             self.size = min(self.max_tokens, self.size * 2)
         else:
             self.size = max(1, kept + 1)
+        if kept:
+            self._pause_span = 0
+        elif len(draft) == 1:  # even single guesses miss: text that copies nothing
+            self._pause_span = min(32, max(2, self._pause_span * 2))
+            self.pause = self._pause_span
 
     def _lookup(self, input_ids: npt.NDArray[np.intc]) -> npt.NDArray[np.intc]:
         n = len(input_ids)

@@ -45,3 +45,29 @@ def test_a_new_request_does_not_count_as_a_miss() -> None:
     assert draft.size == 4
     draft(ids(*range(100, 140)))  # an unrelated, longer prompt
     assert draft.size == 4
+
+
+def test_missed_single_guesses_pause_guessing_for_a_growing_span() -> None:
+    draft = AdaptiveLookupDraft(max_tokens=16)
+    draft.size = 1
+    context = [5, 6, 7, 8, 5, 6]
+    assert draft(ids(*context)).tolist() == [7]
+    context += [9]  # missed
+    assert draft(ids(*context)).tolist() == [] and draft.pause == 1  # a pause of two steps
+    context += [1]
+    assert draft(ids(*context)).tolist() == [] and draft.pause == 0
+    context += [5, 6]
+    assert draft(ids(*context)).tolist() == [9]  # guessing again: what followed the last "5 6"
+    context += [3]  # missed again: the pause doubles
+    draft(ids(*context))
+    assert draft.pause == 3
+
+
+def test_a_new_request_ends_a_pause() -> None:
+    draft = AdaptiveLookupDraft(max_tokens=16)
+    draft.size = 1
+    context = [5, 6, 7, 8, 5, 6]
+    draft(ids(*context))
+    draft(ids(*context, 9))  # missed: guessing pauses
+    assert draft.pause
+    assert draft(ids(1, 2, 3, 1, 2)).tolist() == [3]  # another prompt guesses at once
