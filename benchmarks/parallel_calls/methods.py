@@ -12,6 +12,7 @@ from typing import Any
 
 from bench_tools import TOOLS
 
+from compilot.executor.results import TaskStarted
 from compilot.llm.types import ChatModel
 from compilot.workflows.react import areact
 from compilot.workflows.run import arun
@@ -19,27 +20,43 @@ from compilot.workflows.run import arun
 Runner = Callable[[str, Any], Awaitable[dict[str, Any]]]
 
 
-def _record(result: Any) -> dict[str, Any]:
+class _Log:
+    """The run's tool calls as dispatched (substituted arguments are not shown: the calls
+    as planned), for diagnosing a wrong answer from the saved record."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, event: Any) -> None:
+        if isinstance(event, TaskStarted):
+            self.calls.append(event.task.render())
+
+
+def _record(result: Any, log: _Log) -> dict[str, Any]:
     tr = result.trace
     return {"answer": result.answer, "note": result.note, "model_calls": len(tr.model_calls),
             "tokens": tr.total_tokens,
             "completion_tokens": sum(c.completion_tokens for c in tr.model_calls),
-            "tool_calls": len(tr.tasks)}
+            "tool_calls": len(tr.tasks), "calls": log.calls,
+            "model": [[c.purpose, c.prompt_tokens, c.completion_tokens, round(c.latency_s, 2)]
+                      for c in tr.model_calls]}
 
 
 def compilot_method(constrained: str) -> Runner:
     async def go(question: str, model: ChatModel) -> dict[str, Any]:
+        log = _Log()
         result = await arun(question, tools=TOOLS, model=model, constrained=constrained,
-                            max_replans=2)
-        return _record(result)
+                            max_replans=2, on_event=log)
+        return _record(result, log)
     return go
 
 
 def react_method(constrained: str) -> Runner:
     async def go(question: str, model: ChatModel) -> dict[str, Any]:
+        log = _Log()
         result = await areact(question, tools=TOOLS, model=model, constrained=constrained,
-                              max_steps=12)
-        return _record(result)
+                              max_steps=12, on_event=log)
+        return _record(result, log)
     return go
 
 
