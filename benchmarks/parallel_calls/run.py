@@ -63,11 +63,15 @@ def _save(path: Path, data: dict[str, Any]) -> None:
 
 
 def _open(source: str) -> tuple[Any, str]:
+    """The model on a freshly started server: each method begins with an empty prompt cache,
+    so no method resumes from states another method left (same question, same prefix)."""
     from compilot.config import load_settings
+    from compilot.llm.server import LocalServer
     from compilot.workflows.models import open_model
     from compilot.workflows.run import resolve_constrained
 
     settings = load_settings(model={"source": source})
+    LocalServer(settings.home, settings.server).stop()
     model = open_model(settings)
     form, model = resolve_constrained(model, "auto", settings.home)
     return model, form
@@ -82,13 +86,16 @@ async def main() -> None:
         unknown = [m for m in methods if m not in all_runners]
         if unknown:
             raise SystemExit(f"unknown methods {unknown}; known: {', '.join(all_runners)}")
-        model, form = _open(args.model)
-        data.update({"model": args.model, "auto_constrained": form})
-        for q in questions:
-            for method in methods:
+        # Method by method, each on a fresh server and its questions back to back, as one
+        # user's session would run: the server's prompt cache holds that method's prompts.
+        for method in methods:
+            todo = [q for q in questions if f"{method}/{q['id']}" not in data["runs"]]
+            if not todo:
+                continue
+            model, form = _open(args.model)
+            data.update({"model": args.model, "auto_constrained": form})
+            for q in todo:
                 key = f"{method}/{q['id']}"
-                if key in data["runs"]:
-                    continue
                 rec = await timed(all_runners[method], q["question"], model, args.timeout)
                 rec.update({"method": method, "id": q["id"], "type": q["type"],
                             "expected": q["answer"], "correct": correct(q, rec.get("answer"))})

@@ -1,7 +1,14 @@
 """The local model server process: ``python -m compilot.llm.llama_server [llama_cpp.server args]``.
 
-llama-cpp-python's OpenAI-compatible server, unchanged but for two parts of its speculative
-decoding (``--draft_model prompt-lookup-decoding``):
+llama-cpp-python's OpenAI-compatible server, unchanged but for its prompt cache and two
+parts of its speculative decoding (``--draft_model prompt-lookup-decoding``):
+
+- the prompt cache (``--cache true --cache_type ram``) keeps the model's state after each
+  answer and resumes a request from the kept state sharing its longest prefix. The library
+  saves with each state the logits of every token (600 kB a token with a 152k vocabulary)
+  and clears the rest of the logits array on every restore (gigabytes), which cost more
+  than reading the prompt again. Sampling reads the logits llama.cpp keeps in its own state,
+  never those copies, so :func:`save_state` / :func:`load_state` keep the KV cache only.
 
 - the draft is :class:`~compilot.llm.lookup_draft.AdaptiveLookupDraft` instead of the
   library's fixed-size lookup (see that module for why);
@@ -48,6 +55,38 @@ def tail_logits_eval(tail: int) -> Callable[[Any, Sequence[int]], None]:
     return evaluate
 
 
+def save_state(self: Any) -> Any:
+    """``Llama.save_state`` without the per-token logits copy (see the module docstring)."""
+    import ctypes
+
+    import llama_cpp
+    import numpy as np
+    from llama_cpp.llama import LlamaState
+
+    size = llama_cpp.llama_get_state_size(self._ctx.ctx)
+    buffer = (ctypes.c_uint8 * int(size))()
+    n_bytes = int(llama_cpp.llama_copy_state_data(self._ctx.ctx, buffer))
+    if n_bytes > int(size):
+        raise RuntimeError("failed to copy the llama state")
+    return LlamaState(scores=np.empty((0, self._n_vocab), dtype=np.single),
+                      input_ids=self.input_ids.copy(), n_tokens=self.n_tokens,
+                      llama_state=ctypes.string_at(buffer, n_bytes), llama_state_size=n_bytes,
+                      seed=self._seed)
+
+
+def load_state(self: Any, state: Any) -> None:
+    """``Llama.load_state`` for states of :func:`save_state`."""
+    import ctypes
+
+    import llama_cpp
+
+    self.input_ids = state.input_ids.copy()
+    self.n_tokens, self._seed = state.n_tokens, state.seed
+    buffer = (ctypes.c_uint8 * state.llama_state_size).from_buffer_copy(state.llama_state)
+    if llama_cpp.llama_set_state_data(self._ctx.ctx, buffer) != state.llama_state_size:
+        raise RuntimeError("failed to restore the llama state")
+
+
 def main() -> None:
     import llama_cpp.llama_speculative as speculative
     from llama_cpp import Llama
@@ -62,6 +101,7 @@ def main() -> None:
 
     # The server looks the class up on this module when it loads the model.
     speculative.LlamaPromptLookupDecoding = draft  # type: ignore[assignment,misc]
+    Llama.save_state, Llama.load_state = save_state, load_state  # type: ignore[method-assign]
     serve()
 
 

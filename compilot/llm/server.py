@@ -137,6 +137,9 @@ class LocalServer:
         # The server is shared by every command of this home: by default llama-cpp-python
         # cuts a streaming answer short when another request arrives; queue them instead.
         cmd += ["--interrupt_requests", "false"]
+        if cfg.prompt_cache_mb:
+            cmd += ["--cache", "true", "--cache_type", "ram",
+                    "--cache_size", str(cfg.prompt_cache_mb << 20)]
         if cfg.draft_tokens:
             cmd += ["--draft_model", "prompt-lookup-decoding",
                     "--draft_model_num_pred_tokens", str(cfg.draft_tokens)]

@@ -46,3 +46,45 @@ def test_tail_logits_give_the_same_greedy_answer(model_home: Path, plain_eval: N
     assert prompt_tokens > 3 * 64
     assert no_draft.strip()
     assert tail_only == all_logits == no_draft
+
+
+@pytest.fixture
+def plain_state() -> Iterator[None]:
+    from llama_cpp import Llama
+
+    original = Llama.save_state, Llama.load_state
+    yield
+    Llama.save_state, Llama.load_state = original  # type: ignore[method-assign]
+
+
+def test_prompt_cache_states_resume_with_the_same_answers(
+        model_home: Path, plain_eval: None, plain_state: None) -> None:
+    from llama_cpp import Llama, LlamaRAMCache
+
+    from compilot.llm.llama_server import load_state, save_state
+
+    path = str(model_home / "models" / "qwen2.5-coder-0.5b.gguf")
+    first, other = PROMPT, "def fibonacci(n: int) -> int:\n    \"\"\"The n-th Fibonacci"
+    prompts = [first, other, first + " number"]  # the last one resumes from the first's state
+
+    def answers(cached: bool) -> list[str]:
+        llm = Llama(path, n_ctx=1024, n_batch=64, n_threads=2, verbose=False,
+                    logits_all=True, draft_model=AdaptiveLookupDraft(max_tokens=8))
+        if cached:
+            llm.set_cache(LlamaRAMCache(capacity_bytes=1 << 30))
+        texts = [llm.create_completion(p, max_tokens=24, temperature=0.0)["choices"][0]["text"]
+                 for p in prompts]
+        if cached:
+            assert llm.cache is not None and first in _decoded(llm, llm.cache)
+        return texts
+
+    Llama.eval = tail_logits_eval(9)  # type: ignore[method-assign]
+    plain = answers(cached=False)
+    Llama.save_state, Llama.load_state = save_state, load_state  # type: ignore[method-assign]
+    assert answers(cached=True) == plain
+
+
+def _decoded(llm: object, cache: object) -> str:
+    keys = cache.cache_state.keys()  # type: ignore[attr-defined]
+    return "".join(llm.detokenize(list(k)).decode(errors="ignore")  # type: ignore[attr-defined]
+                   for k in keys)
