@@ -31,8 +31,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "model_calls": round(mean(r.get("model_calls") or 0 for r in rows), 2),
             "tokens": round(mean(r.get("tokens") or 0 for r in rows)),
             "errors": sum(1 for r in rows if r.get("error")),
-            "speedup_vs_react": round(sum(a for a, _ in paired) / sum(b for _, b in paired),
-                                      2) if paired else None,
+            "speedup_vs_react": _ratio(paired),
             "speedup_vs_react_both_right": _ratio(both), "both_right": len(both)}
     return out
 

@@ -8,8 +8,7 @@ parts of its speculative decoding (``--draft_model prompt-lookup-decoding``):
   saves with each state the logits of every token (600 kB a token with a 152k vocabulary)
   and clears the rest of the logits array on every restore (gigabytes), which cost more
   than reading the prompt again. Sampling reads the logits llama.cpp keeps in its own state,
-  never those copies, so :func:`save_state` / :func:`load_state` keep the KV cache only.
-
+  never those copies, so :func:`save_state` / :func:`load_state` keep the KV cache only;
 - the draft is :class:`~compilot.llm.lookup_draft.AdaptiveLookupDraft` instead of the
   library's fixed-size lookup (see that module for why);
 - a model with a draft computes logits for only the tokens whose next token is sampled.
