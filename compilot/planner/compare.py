@@ -7,7 +7,7 @@ arguments, one free argument varying - and every result is a number, the joiner 
 those results ranked, with the largest and the smallest named and their total: asked for a
 combined value, the small models otherwise name the largest one. The ranking is computed from
 the calls and their results only; it never reads the question. A call mapped over a list
-result (``{item: number}``) is ranked the same way.
+(a list result or a literal list; its value is ``{item: number}``) is ranked the same way.
 
 A free argument is one whose values are open text (the item being looked up); arguments
 with a fixed set of choices (an enum, a ``Literal``, a bool) say *what* is measured, and
@@ -39,6 +39,8 @@ class Ranking:
     fixed: tuple[tuple[str, str], ...]
     """The arguments all the ranked calls share, rendered."""
     items: tuple[tuple[str, float], ...]
+    mapped_task: int | None = None
+    """The id of the mapped call whose whole result this ranking holds, if any."""
 
     def render(self) -> str:
         shared = ", ".join(f"{k}={v}" for k, v in self.fixed)
@@ -84,11 +86,13 @@ def _mapped_ranking(task: Task, result: TaskResult | None) -> Ranking | None:
         return None
     items = [(str(k), v) for k, v in result.value.items()
              if isinstance(v, int | float) and not isinstance(v, bool)]
-    by = next((k for k, v in task.args.items() if whole_ref(v) is not None), None)
+    by = next((k for k, v in task.args.items()
+               if whole_ref(v) is not None or isinstance(v, list)), None)
     if by is None or len(items) < 2 or len(items) != len(result.value):
         return None
     fixed = _group_key(task, by)
-    return Ranking(task.tool, by, fixed, tuple(sorted(items, key=lambda kv: kv[1], reverse=True)))
+    return Ranking(task.tool, by, fixed, tuple(sorted(items, key=lambda kv: kv[1], reverse=True)),
+                   task.id)
 
 
 def rankings(tasks: Sequence[Task], results: Mapping[int, TaskResult],

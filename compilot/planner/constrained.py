@@ -4,7 +4,8 @@ Two forms, chosen where the server's capability probe allows them:
 
 * ``json``: a JSON schema whose task items are one ``anyOf`` branch per tool - the tool name is
   an enum of one, arguments are typed, and any argument may instead be a reference string
-  matching ``$N`` / ``$N.field``. ``parse_json_plan`` turns the answer into a :class:`Plan`.
+  matching ``$N`` / ``$N.field``, or a list of values where the tool takes one (the call is
+  mapped over them). ``parse_json_plan`` turns the answer into a :class:`Plan`.
 * ``grammar``: a GBNF grammar of the text plan language with the same typing, so the streaming
   parser (and early dispatch) works unchanged.
 """
@@ -15,6 +16,7 @@ import json
 import re
 from typing import Any
 
+from compilot.executor.fanout import accepts_list
 from compilot.planner.plan import WHOLE_REF_JSON_PATTERN, Plan, Task
 from compilot.tools.registry import ToolRegistry
 from compilot.tools.tool import Tool
@@ -25,7 +27,7 @@ _REF_SCHEMA = {"type": "string", "pattern": WHOLE_REF_JSON_PATTERN}
 def _tool_item_schema(t: Tool, defs: dict[str, Any]) -> dict[str, Any]:
     schema = t.json_schema()
     defs.update(schema.get("$defs", {}))
-    props = {name: {"anyOf": [_strip_title(prop), _REF_SCHEMA]}
+    props = {name: {"anyOf": _alternatives(_strip_title(prop))}
              for name, prop in schema.get("properties", {}).items()}
     args = {"type": "object", "properties": props, "required": schema.get("required", []),
             "additionalProperties": False}
@@ -33,6 +35,14 @@ def _tool_item_schema(t: Tool, defs: dict[str, Any]) -> dict[str, Any]:
             "properties": {"id": {"type": "integer", "minimum": 1},
                            "tool": {"type": "string", "enum": [t.name]}, "args": args},
             "required": ["id", "tool", "args"], "additionalProperties": False}
+
+
+def _alternatives(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    """A value, a reference, or - where the tool takes one value - a list of values to map
+    the call over (:mod:`compilot.executor.fanout`)."""
+    if accepts_list(prop):
+        return [prop, _REF_SCHEMA]
+    return [prop, _REF_SCHEMA, {"type": "array", "items": prop, "minItems": 1}]
 
 
 def _strip_title(prop: dict[str, Any]) -> dict[str, Any]:
@@ -104,18 +114,35 @@ def _rule_name(name: str) -> str:
     return "call-" + re.sub(r"[^a-zA-Z0-9]", "-", name)
 
 
-def plan_grammar(registry: ToolRegistry) -> str:
-    """A GBNF grammar of the text plan language for ``registry``'s tools."""
-    rules = ["root ::= thought? ( thought? task )* num \". join()\" \"\\n\"?",
-             "task ::= num \". \" call \"\\n\"",
-             "call ::= " + (" | ".join(_rule_name(t.name) for t in registry) or '"none()"')]
+def call_rules(registry: ToolRegistry, *, refs: bool = True, lists: bool = True) -> list[str]:
+    """GBNF rules ``call ::= ...`` and one per tool, with typed arguments; each argument may
+    also be a reference (``refs``) or, where the tool takes one value, a list of values to map
+    the call over (``lists``). The grammar's common rules (:func:`gbnf`) complete them."""
+    rules = ["call ::= " + (" | ".join(_rule_name(t.name) for t in registry) or '"none()"')]
     for t in registry:
         schema = t.json_schema()
         props, required = schema.get("properties", {}), set(schema.get("required", []))
         parts: list[str] = []
         for i, name in enumerate(t.params):
             sep = '", " ' if i else ""
-            arg = f'{sep}"{name}=" ( ref | {_gbnf_value(props.get(name, {}))} )'
+            prop = props.get(name, {})
+            value = _gbnf_value(prop)
+            if lists and not accepts_list(prop):
+                value += f' | "[" ws ( {value} ) ( "," ws ( {value} ) )* "]"'
+            if refs:
+                value = f"ref | {value}"
+            arg = f'{sep}"{name}=" ( {value} )'
             parts.append(arg if name in required else f"( {arg} )?")
         rules.append(f'{_rule_name(t.name)} ::= "{t.name}(" {" ".join(parts)} ")"')
+    return rules
+
+
+def gbnf(rules: list[str]) -> str:
+    """A whole grammar: ``rules`` (with ``root``) and the common value rules."""
     return "\n".join(rules) + _GBNF_COMMON
+
+
+def plan_grammar(registry: ToolRegistry) -> str:
+    """A GBNF grammar of the text plan language for ``registry``'s tools."""
+    return gbnf(["root ::= thought? ( thought? task )* num \". join()\" \"\\n\"?",
+                 "task ::= num \". \" call \"\\n\"", *call_rules(registry)])

@@ -52,12 +52,17 @@ def format_results(tasks: Sequence[Task], results: Mapping[int, TaskResult],
                    max_chars: int = 1500, is_choice: IsChoice | None = None) -> str:
     """``N. tool(args) -> result`` per task; long results are cut (and say so). With
     ``is_choice`` (which arguments have fixed choices), numeric fan-outs are also ranked
-    (:mod:`compilot.planner.compare`)."""
+    (:mod:`compilot.planner.compare`); a mapped call's result that its ranking holds whole is
+    not shown twice (every prompt token costs time on a CPU-served model)."""
+    ranked = [] if is_choice is None else rankings(tasks, results, is_choice)
+    in_ranking = {r.mapped_task: len(r.items) for r in ranked if r.mapped_task is not None}
     lines = []
     for task in tasks:
         res = results.get(task.id)
         if res is None:
             shown = "(not run)"
+        elif res.ok and task.id in in_ranking:
+            shown = f"{in_ranking[task.id]} numbers, ranked below"
         elif res.ok:
             shown = render_value(res.value)
         else:
@@ -65,9 +70,7 @@ def format_results(tasks: Sequence[Task], results: Mapping[int, TaskResult],
         if len(shown) > max_chars:
             shown = shown[:max_chars] + f"... [{len(shown) - max_chars} more characters cut]"
         lines.append(f"{task.render()} -> {shown}")
-    if is_choice is not None:
-        lines += [r.render() for r in rankings(tasks, results, is_choice)]
-    return "\n".join(lines)
+    return "\n".join(lines + [r.render() for r in ranked])
 
 
 def choices_of(registry: ToolRegistry) -> IsChoice:

@@ -16,8 +16,10 @@ Rules:
 - `$N` is the result of task N (`$N.field` for one field); use it only after task N. A call
   can compute with earlier results: `calc(expression="$1 / $2")`.
 - Calls that do not need each other's results run in parallel: do not chain them.
-- A list result passed where one value is expected runs the call once per item:
-  `lookup(person=$1, fact="age")` with `$1` a list of names gives each one's age.
+- A list where one value is expected runs the call once per item, in parallel:
+  `lookup(person=["Ann", "Bob"], fact="age")` gives each one's age, and so does
+  `lookup(person=$1, fact="age")` with `$1` a list of names. Prefer one such line to a line
+  per item.
 - Only if you must read a result to know which calls to make, end the plan with join()
   after the calls you can make now: you plan again with their results.
 - End with `N. join()` and write nothing after it."""
@@ -28,35 +30,32 @@ Rules:
 - Use only the tools listed below, with their argument names.
 - An argument "$N" is the result of task N ("$N.field" for one field); use it only after N.
 - Calls that do not need each other's results run in parallel: do not chain them.
-- A list result passed where one value is expected runs the call once per item:
-  {"person": "$1", "fact": "age"} with $1 a list of names gives each one's age.
+- A list where one value is expected runs the call once per item, in parallel:
+  {"person": ["Ann", "Bob"], "fact": "age"} gives each one's age, and so does
+  {"person": "$1", "fact": "age"} with $1 a list of names.
 - Only if you must read a result to know which calls to make, stop after the calls you can
   make now: you plan again with their results."""
 
 DEFAULT_EXAMPLES = """Examples (tools `lookup(person: str, fact: str)` and `calc(expression: str)`):
-Question: What is the total height of Ann and Bob?
-1. lookup(person="Ann", fact="height")
-2. lookup(person="Bob", fact="height")
-3. calc(expression="$1 + $2")
-4. join()
+Question: Who is the tallest: Ann, Bob or Cy?
+1. lookup(person=["Ann", "Bob", "Cy"], fact="height")
+2. join()
 Question: What is Ann's height divided by her age?
 1. lookup(person="Ann", fact="height")
 2. lookup(person="Ann", fact="age")
 3. calc(expression="$1 / $2")
 4. join()
-Question: Which child of Ann is the tallest?
+Question: How old is the tallest child of Ann?
 1. lookup(person="Ann", fact="children")
 2. lookup(person=$1, fact="height")
 3. join()"""
 
 _RANKED_EXAMPLE = """Question: Who is the tallest: Ann, Bob or Cy?
-1. lookup(person="Ann", fact="height") -> 170
-2. lookup(person="Bob", fact="height") -> 185
-3. lookup(person="Cy", fact="height") -> 180
+1. lookup(person=["Ann", "Bob", "Cy"], fact="height") -> 3 numbers, ranked below
 lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180 > Ann 170. Largest: Bob. Smallest: Ann. Total: 535."""
 _CHILDREN_EXAMPLE = """Question: How old is the tallest child of Ann?
 1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
-2. lookup(person=$1, fact="height") -> {"Bob": 185, "Cy": 180}
+2. lookup(person=$1, fact="height") -> 2 numbers, ranked below
 lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180. Largest: Bob. Smallest: Cy. Total: 365."""
 
 JOINER_TEXT = """Given the question and the results of the tool calls, either answer or ask
@@ -68,7 +67,7 @@ memory, never calculate in your head):
 Action: Replan(<what is missing>)
 Example:
 {ranked}
-Thought: The ranking says the largest height is Bob's, 185.
+Thought: Largest height: Bob, 185.
 Action: Finish(Bob)
 Example:
 {children}
@@ -84,7 +83,7 @@ Replan if the results do not hold a fact or a calculation the answer needs (neve
 memory, never calculate in your head).
 Example:
 {ranked}
-{"thought": "The ranking says the largest height is Bob's, 185.",
+{"thought": "Largest height: Bob, 185.",
  "action": "finish", "content": "Bob"}
 Example:
 {children}

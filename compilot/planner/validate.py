@@ -12,15 +12,34 @@ from collections.abc import Collection, Iterable
 
 from pydantic import ValidationError
 
+from compilot.executor.fanout import list_arguments
 from compilot.planner.plan import Plan, Task, iter_refs, whole_ref
 from compilot.tools.registry import ToolRegistry, UnknownToolError
+from compilot.tools.tool import Tool
 
 
 def check_args(task: Task, registry: ToolRegistry) -> list[str]:
-    """Schema problems of ``task``'s arguments (the tool must exist)."""
+    """Schema problems of ``task``'s arguments (the tool must exist). A literal list where
+    the tool takes one value maps the call over it (:mod:`compilot.executor.fanout`): each
+    item is checked as that value."""
     t = registry.get(task.tool)
     ref_fields = {k for k, v in task.args.items() if whole_ref(v) is not None}
     concrete = {k: v for k, v in task.args.items() if k not in ref_fields}
+    mapped = list_arguments(t, concrete)
+    if len(mapped) > 1:
+        return [f"{', '.join(mapped)} are all lists, but {t.name} takes one value each: "
+                "map over one list per call"]
+    if mapped and not concrete[mapped[0]]:
+        return [f"argument {mapped[0]!r} is an empty list"]
+    problems: list[str] = []
+    items = concrete[mapped[0]] if mapped else [None]
+    for item in items:
+        each = {**concrete, mapped[0]: item} if mapped else concrete
+        problems += [p for p in _schema_problems(t, each, ref_fields) if p not in problems]
+    return problems
+
+
+def _schema_problems(t: Tool, concrete: dict[str, object], ref_fields: set[str]) -> list[str]:
     try:
         t.args_model.model_validate(concrete)
     except ValidationError as exc:

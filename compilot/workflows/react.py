@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from compilot.executor.results import TaskFinished, TaskResult, TaskStarted, render_value
 from compilot.llm.types import ChatModel, GenerationOptions, Message
 from compilot.planner.calls import record
-from compilot.planner.constrained import plan_grammar
+from compilot.planner.constrained import call_rules, gbnf
 from compilot.planner.parser import parse_call
 from compilot.planner.plan import Task, iter_refs
 from compilot.tools.registry import ToolRegistry, UnknownToolError, as_registry
@@ -117,11 +117,9 @@ def action_schema(registry: ToolRegistry) -> dict[str, Any]:
 
 def action_grammar(registry: ToolRegistry) -> str:
     """The plan grammar's typed call rules, one call or a final answer per turn, no ``$N``."""
-    kept = [line.replace("( ref | ", "( ") for line in plan_grammar(registry).splitlines()
-            if not line.startswith(("root ::=", "task ::="))]
     root = ('root ::= "Thought: " [^\\n]* "\\n" ( "Action: " call "\\n"? '
             '| "Final Answer: " [^\\n]+ "\\n"? )')
-    return "\n".join([root, *kept])
+    return gbnf([root, *call_rules(registry, refs=False, lists=False)])
 
 
 def parse_step(text: str, registry: ToolRegistry) -> Step:

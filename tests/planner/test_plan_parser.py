@@ -84,6 +84,8 @@ def test_json_plan_schema_and_parse() -> None:
     schema = plan_json_schema(REG)
     branches = schema["properties"]["tasks"]["items"]["anyOf"]
     assert [b["properties"]["tool"]["enum"] for b in branches] == [["search"], ["math"]]
+    country = branches[0]["properties"]["args"]["properties"]["country"]["anyOf"]
+    assert {"type": "array", "items": {"type": "string"}, "minItems": 1} in country
     text = json.dumps({"thought": "t", "tasks": [
         {"id": 1, "tool": "search", "args": {"country": "A", "field": "x"}},
         {"id": 2, "tool": "math", "args": {"expression": "$1"}}, {"oops": 1}]})
@@ -96,5 +98,7 @@ def test_json_plan_schema_and_parse() -> None:
 def test_grammar_names_every_tool_and_its_arguments() -> None:
     grammar = plan_grammar(REG)
     assert 'call ::= call-search | call-math' in grammar
-    assert '"search(" "country=" ( ref | string ) ", " "field="' in grammar
+    # A one-value argument also takes a list of values (the call is mapped over them).
+    assert ('"search(" "country=" ( ref | string | "[" ws ( string ) ( "," ws ( string ) )* '
+            '"]" ) ", " "field="') in grammar
     assert "root ::=" in grammar and "join()" in grammar

@@ -63,3 +63,14 @@ def test_duplicates_cycles_join_and_parse_issues() -> None:
                        Task.make(2, "add", {"a": "$1", "b": 1})), has_join=True)
     assert find_cycle(plan.tasks) in ([1, 2, 1], [2, 1, 2])
     assert any("cycle" in p for p in validate_plan(plan, REG))
+
+
+def test_a_literal_list_for_a_one_value_argument_checks_each_item() -> None:
+    assert problems('1. search(country=["A", "B"], field="x")\n2. join()') == []
+    assert problems('2. add(a=[1, 2], b=$1)\n3. join()', prior=(1,)) == []
+    [bad] = problems('1. add(a=[1, "many"], b=2)\n2. join()')
+    assert "'a'" in bad and "many" in bad
+    [two] = problems('1. add(a=[1, 2], b=[3, 4])\n2. join()')
+    assert "a, b are all lists" in two and "one list per call" in two
+    [empty] = problems('1. add(a=[], b=2)\n2. join()')
+    assert "empty list" in empty
