@@ -55,21 +55,23 @@ def format_results(tasks: Sequence[Task], results: Mapping[int, TaskResult],
     (:mod:`compilot.planner.compare`); a mapped call's result that its ranking holds whole is
     not shown twice (every prompt token costs time on a CPU-served model)."""
     ranked = [] if is_choice is None else rankings(tasks, results, is_choice)
-    in_ranking = {r.mapped_task: len(r.items) for r in ranked if r.mapped_task is not None}
+    in_ranking = {r.mapped_task: r for r in ranked if r.mapped_task is not None}
     lines = []
     for task in tasks:
-        res = results.get(task.id)
+        res, call = results.get(task.id), task.render()
         if res is None:
             shown = "(not run)"
-        elif res.ok and task.id in in_ranking:
-            shown = f"{in_ranking[task.id]} numbers, ranked below"
+        elif res.ok and (ranking := in_ranking.get(task.id)) is not None:
+            shown = f"{len(ranking.items)} numbers, ranked below"
+            if isinstance(task.args.get(ranking.by), list):  # the ranking names every item
+                call = task.render({ranking.by: f"[{len(ranking.items)} items]"})
         elif res.ok:
             shown = render_value(res.value)
         else:
             shown = f"{res.status.upper()}: {res.error}"
         if len(shown) > max_chars:
             shown = shown[:max_chars] + f"... [{len(shown) - max_chars} more characters cut]"
-        lines.append(f"{task.render()} -> {shown}")
+        lines.append(f"{call} -> {shown}")
     return "\n".join(lines + [r.render() for r in ranked])
 
 

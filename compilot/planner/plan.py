@@ -81,9 +81,10 @@ class Task(BaseModel):
         deps = tuple(sorted({r.id for r in iter_refs(args)}))
         return cls(id=id, tool=tool, args=args, deps=deps, thought=thought)
 
-    def render(self) -> str:
-        """The task as a plan line: ``3. tool(a="x", b=$1)``."""
-        parts = [f"{k}={_render_value(v)}" for k, v in self.args.items()]
+    def render(self, shown: Mapping[str, str] | None = None) -> str:
+        """The task as a plan line: ``3. tool(a="x", b=$1)``; ``shown`` replaces the text of
+        some arguments."""
+        parts = [f"{k}={(shown or {}).get(k) or _render_value(v)}" for k, v in self.args.items()]
         return f"{self.id}. {self.tool}({', '.join(parts)})"
 
 

@@ -13,6 +13,8 @@ TEXT_FORMAT = """Write a plan of tool calls, one per line, then `join()`:
 3. join()
 Rules:
 - Use only the tools listed below, with their argument names.
+- Argument values come from the question or from results (`$N`); never invent a name, never
+  use a placeholder such as "*" or "all": look up what you need first.
 - `$N` is the result of task N (`$N.field` for one field); use it only after task N. A call
   can compute with earlier results: `calc(expression="$1 / $2")`.
 - Calls that do not need each other's results run in parallel: do not chain them.
@@ -28,6 +30,8 @@ JSON_FORMAT = """Answer with a JSON plan:
 {"thought": "<short reasoning>", "tasks": [{"id": 1, "tool": "tool_name", "args": {...}}, ...]}
 Rules:
 - Use only the tools listed below, with their argument names.
+- Argument values come from the question or from results ("$N"); never invent a name, never
+  use a placeholder such as "*" or "all": look up what you need first.
 - An argument "$N" is the result of task N ("$N.field" for one field); use it only after N.
 - Calls that do not need each other's results run in parallel: do not chain them.
 - A list where one value is expected runs the call once per item, in parallel:
@@ -46,17 +50,29 @@ Question: What is Ann's height divided by her age?
 3. calc(expression="$1 / $2")
 4. join()
 Question: How old is the tallest child of Ann?
+Thought: Ann's children first, then each one's height; the tallest one's age comes after.
 1. lookup(person="Ann", fact="children")
 2. lookup(person=$1, fact="height")
 3. join()"""
 
 _RANKED_EXAMPLE = """Question: Who is the tallest: Ann, Bob or Cy?
-1. lookup(person=["Ann", "Bob", "Cy"], fact="height") -> 3 numbers, ranked below
+1. lookup(person=[3 items], fact="height") -> 3 numbers, ranked below
 lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180 > Ann 170. Largest: Bob. Smallest: Ann. Total: 535."""
+_SMALLEST_EXAMPLE = """Question: Who is shorter: Ann or Cy?
+1. lookup(person=[2 items], fact="height") -> 2 numbers, ranked below
+lookup(fact="height") ranked by person, largest first: Cy 180 > Ann 170. Largest: Cy. Smallest: Ann. Total: 350."""
 _CHILDREN_EXAMPLE = """Question: How old is the tallest child of Ann?
 1. lookup(person="Ann", fact="children") -> ["Bob", "Cy"]
 2. lookup(person=$1, fact="height") -> 2 numbers, ranked below
 lookup(fact="height") ranked by person, largest first: Bob 185 > Cy 180. Largest: Bob. Smallest: Cy. Total: 365."""
+# (results shown, thought, action, content): the joiner's examples, rendered in either form.
+# The thoughts say which end of a ranking the question asks for, then read it off.
+_JOIN_EXAMPLES = (
+    (_RANKED_EXAMPLE, "Tallest asks for the Largest: Bob.", "finish", "Bob"),
+    (_SMALLEST_EXAMPLE, "Shorter asks for the Smallest: Ann.", "finish", "Ann"),
+    (_CHILDREN_EXAMPLE, "Bob is the tallest child; no result holds his age.", "replan",
+     "the age of Bob"),
+)
 
 JOINER_TEXT = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply in exactly this form:
@@ -64,32 +80,18 @@ Thought: <the result values that decide the answer>
 Action: Finish(<the final answer, short>)
 or, if the results do not hold a fact or a calculation the answer needs (never answer from
 memory, never calculate in your head):
-Action: Replan(<what is missing>)
-Example:
-{ranked}
-Thought: Largest height: Bob, 185.
-Action: Finish(Bob)
-Example:
-{children}
-Thought: Bob is the tallest child; no result holds his age.
-Action: Replan(the age of Bob)""".replace("{ranked}", _RANKED_EXAMPLE).replace(
-    "{children}", _CHILDREN_EXAMPLE)
+Action: Replan(<what is missing>)""" + "".join(
+    f"\nExample:\n{shown}\nThought: {thought}\nAction: {action.title()}({content})"
+    for shown, thought, action, content in _JOIN_EXAMPLES)
 
 JOINER_JSON = """Given the question and the results of the tool calls, either answer or ask
 for a new plan. Reply with JSON:
 {"thought": "<the result values that decide the answer>",
  "action": "finish" or "replan", "content": "<the final answer, short; or what is missing>"}
 Replan if the results do not hold a fact or a calculation the answer needs (never answer from
-memory, never calculate in your head).
-Example:
-{ranked}
-{"thought": "Largest height: Bob, 185.",
- "action": "finish", "content": "Bob"}
-Example:
-{children}
-{"thought": "Bob is the tallest child; no result holds his age.",
- "action": "replan", "content": "the age of Bob"}""".replace(
-    "{ranked}", _RANKED_EXAMPLE).replace("{children}", _CHILDREN_EXAMPLE)
+memory, never calculate in your head).""" + "".join(
+    f'\nExample:\n{shown}\n{{"thought": "{thought}",\n "action": "{action}", '
+    f'"content": "{content}"}}' for shown, thought, action, content in _JOIN_EXAMPLES)
 
 
 def planner_system(tools: str, constrained: Constrained, examples: str | None) -> str:

@@ -109,8 +109,9 @@ def test_a_literal_list_maps_the_call_like_a_list_result() -> None:
 def test_the_joiner_ranks_a_call_mapped_over_a_literal_list() -> None:
     tasks = [Task.make(1, "age", {"person": ["Bob", "Cy", "Di"], "unit": "years"})]
     text = format_results(tasks, run(tasks), is_choice=choices_of(REGISTRY))
-    assert ('age(unit="years") ranked by person, largest first: Di 40 > Bob 31 > Cy 27. '
-            "Largest: Di. Smallest: Cy. Total: 98.") in text
+    assert text == ('1. age(person=[3 items], unit="years") -> 3 numbers, ranked below\n'
+                    'age(unit="years") ranked by person, largest first: Di 40 > Bob 31 > '
+                    "Cy 27. Largest: Di. Smallest: Cy. Total: 98.")
 
 
 def test_a_mapped_result_that_is_not_ranked_is_shown_whole() -> None:
