@@ -26,24 +26,13 @@ class FanoutError(ValueError):
     """The arguments cannot be mapped (several list arguments, too many items)."""
 
 
-def accepts_list(schema: Mapping[str, Any]) -> bool:
-    """Whether a parameter's JSON schema takes a list (untyped parameters take anything)."""
-    if "anyOf" in schema or "oneOf" in schema:
-        return any(accepts_list(s) for s in schema.get("anyOf", schema.get("oneOf", [])))
-    kind = schema.get("type")
-    if kind is None:  # Any - unless it is an enum or a model
-        return "enum" not in schema and "$ref" not in schema
-    return kind == "array"
-
-
 def list_arguments(tool: Tool, planned: Mapping[str, Any],
                    resolved: Mapping[str, Any] | None = None) -> list[str]:
     """The arguments that hold a list where ``tool`` takes one value: literal lists in
     ``planned``, and whole references whose ``resolved`` value is a list."""
-    props = tool.json_schema().get("properties", {})
     found = []
     for name, value in planned.items():
-        if name not in props or accepts_list(props[name]):
+        if name not in tool.one_value_params:
             continue
         if whole_ref(value) is not None:
             value = (resolved or {}).get(name)

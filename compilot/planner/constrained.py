@@ -16,10 +16,9 @@ import json
 import re
 from typing import Any
 
-from compilot.executor.fanout import accepts_list
 from compilot.planner.plan import WHOLE_REF_JSON_PATTERN, Plan, Task
 from compilot.tools.registry import ToolRegistry
-from compilot.tools.tool import Tool
+from compilot.tools.tool import Tool, accepts_list
 
 _REF_SCHEMA = {"type": "string", "pattern": WHOLE_REF_JSON_PATTERN}
 

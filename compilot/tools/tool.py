@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import inspect
 import threading
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, overload
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
@@ -49,10 +51,23 @@ class Tool:
     _return_adapter: TypeAdapter[Any] | None = field(default=None, repr=False, compare=False)
 
     def json_schema(self) -> dict[str, Any]:
-        """The JSON schema of the arguments (an object schema)."""
+        """The JSON schema of the arguments (an object schema; the caller's own copy)."""
+        return copy.deepcopy(self._schema)
+
+    @cached_property
+    def _schema(self) -> dict[str, Any]:
+        # Built once: pydantic builds it anew on each call, and the executor reads a tool's
+        # parameters for every task it runs (mapping a list over one of them).
         schema = self.args_model.model_json_schema()
         schema.pop("title", None)
         return schema
+
+    @cached_property
+    def one_value_params(self) -> frozenset[str]:
+        """The parameters that take one value, not a list: a list passed to one of them maps
+        the call over its items (:mod:`compilot.executor.fanout`)."""
+        props = self._schema.get("properties", {})
+        return frozenset(p for p, schema in props.items() if not accepts_list(schema))
 
     def signature_text(self) -> str:
         """``name(arg: type, ...)`` as shown to the model."""
@@ -84,6 +99,16 @@ class Tool:
         else:
             value = await call_in_thread(self.fn, kwargs)
         return self.check_return(value)
+
+
+def accepts_list(schema: Mapping[str, Any]) -> bool:
+    """Whether a parameter's JSON schema takes a list (untyped parameters take anything)."""
+    if "anyOf" in schema or "oneOf" in schema:
+        return any(accepts_list(s) for s in schema.get("anyOf", schema.get("oneOf", [])))
+    kind = schema.get("type")
+    if kind is None:  # Any - unless it is an enum or a model
+        return "enum" not in schema and "$ref" not in schema
+    return kind == "array"
 
 
 async def call_in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:

@@ -1,6 +1,6 @@
 """The GBNF grammars compilot sends are read by llama.cpp's own grammar parser and admit what
-they promise: here, a plan line whose one-value argument holds a list (mapped over), and
-a ReAct step that cannot. Checked with the real bundled 0.5B model in-process: the model is
+they promise: a plan line whose one-value argument holds a list (mapped over), and ReAct's
+call rules, which do not. Checked with the real bundled 0.5B model in-process: the model is
 asked to copy a line, and the grammar decides what can come out."""
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from compilot.planner.constrained import plan_grammar
-from compilot.planner.parser import parse_plan
+from compilot.planner.constrained import call_rules, gbnf, plan_grammar
+from compilot.planner.parser import parse_call, parse_plan
 from compilot.tools import ToolRegistry, tool
-from compilot.workflows.react import action_grammar
 
 pytestmark = pytest.mark.model
 
@@ -53,7 +52,10 @@ def test_the_plan_grammar_admits_a_list_for_a_one_value_argument(llm: Any) -> No
     assert plan.tasks[0].args == {"country": ["Peru", "Chile", "Cuba"], "field": "area"}, text
 
 
-def test_a_react_step_takes_one_value_per_argument(llm: Any) -> None:
-    text = _copy(llm, f"Thought: all three.\nAction: {LINE.removeprefix('1. ')}",
-                 action_grammar(REG))
-    assert text.startswith("Thought: ") and "[" not in text.split("Action:", 1)[-1], text
+def test_react_call_rules_take_one_value_per_argument(llm: Any) -> None:
+    # ReAct's grammar is these rules under a Thought line (``action_grammar``); the root
+    # here starts at the call, so the model cannot talk its way around it.
+    grammar = gbnf(['root ::= "Action: " call', *call_rules(REG, refs=False, lists=False)])
+    text = _copy(llm, f"Action: {LINE.removeprefix('1. ')}", grammar)
+    assert "[" not in text, text
+    assert parse_call(text.removeprefix("Action: "), lambda _: None)[1]["field"] == "area"

@@ -99,6 +99,8 @@ def test_grammar_has_typed_calls_without_references() -> None:
     assert grammar.startswith("root ::=")
     assert 'call-search ::= "search(" "country=" ( string )' in grammar
     assert "ref |" not in grammar and '"Final Answer: "' in grammar
+    # One call per turn: no list where a tool takes one value (a plan would map over it).
+    assert not [r for r in grammar.splitlines() if r.startswith("call-") and '"["' in r]
     model = ScriptedModel(["Thought: t\nFinal Answer: 1"])
     react("q", tools=TOOLS, model=model, constrained="grammar")
     assert model.requests[0].options.grammar == grammar
