@@ -1,7 +1,8 @@
 """The local model server process: ``python -m compilot.llm.llama_server [llama_cpp.server args]``.
 
-llama-cpp-python's OpenAI-compatible server, unchanged but for its prompt cache and two
-parts of its speculative decoding (``--draft_model prompt-lookup-decoding``):
+llama-cpp-python's OpenAI-compatible server, unchanged but for its prompt cache, two parts
+of its speculative decoding (``--draft_model prompt-lookup-decoding``) and its grammar
+sampling:
 
 - the prompt cache (``--cache true --cache_type ram``) keeps the model's state after each
   answer and resumes a request from the kept state sharing its longest prefix. The library
@@ -19,6 +20,9 @@ parts of its speculative decoding (``--draft_model prompt-lookup-decoding``):
   of a step (at most the draft's size plus one), so :func:`tail_logits_eval` computes those.
   Consequence: log-probabilities of PROMPT tokens (``echo`` with ``logprobs``) are not
   available from this server; those of generated tokens are.
+- greedy requests with a grammar ask the grammar about the best token only, and about the
+  whole vocabulary only when it refuses that one (:mod:`compilot.llm.lazy_grammar`): the
+  same tokens, without testing 152k tokens against the grammar at every step.
 
 :class:`~compilot.llm.server.LocalServer` starts this module; nothing imports it.
 """
@@ -91,6 +95,7 @@ def main() -> None:
     from llama_cpp import Llama
     from llama_cpp.server.__main__ import main as serve
 
+    from compilot.llm.lazy_grammar import lazy_grammar_init_sampler
     from compilot.llm.lookup_draft import AdaptiveLookupDraft
 
     def draft(num_pred_tokens: int = 10, **_: Any) -> AdaptiveLookupDraft:
@@ -101,6 +106,7 @@ def main() -> None:
     # The server looks the class up on this module when it loads the model.
     speculative.LlamaPromptLookupDecoding = draft  # type: ignore[assignment,misc]
     Llama.save_state, Llama.load_state = save_state, load_state  # type: ignore[method-assign]
+    Llama._init_sampler = lazy_grammar_init_sampler(Llama._init_sampler)  # type: ignore[method-assign]
     serve()
 
 
