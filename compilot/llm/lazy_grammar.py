@@ -85,12 +85,6 @@ class GreedyGrammarSampler:
         llama_cpp.llama_sampler_accept(self.rest.sampler, token)
         llama_cpp.llama_sampler_accept(self.grammar, token)
 
-    def reset(self) -> None:
-        import llama_cpp
-
-        llama_cpp.llama_sampler_reset(self.rest.sampler)
-        llama_cpp.llama_sampler_reset(self.grammar)
-
 
 def lazy_grammar_init_sampler(original: Callable[..., Any]) -> Callable[..., Any]:
     """A ``Llama._init_sampler`` that returns a :class:`GreedyGrammarSampler` for greedy
