@@ -31,11 +31,11 @@ def check_args(task: Task, registry: ToolRegistry) -> list[str]:
                 "map over one list per call"]
     if mapped and not concrete[mapped[0]]:
         return [f"argument {mapped[0]!r} is an empty list"]
+    calls = [{**concrete, mapped[0]: item} for item in concrete[mapped[0]]] if mapped \
+        else [concrete]
     problems: list[str] = []
-    items = concrete[mapped[0]] if mapped else [None]
-    for item in items:
-        each = {**concrete, mapped[0]: item} if mapped else concrete
-        problems += [p for p in _schema_problems(t, each, ref_fields) if p not in problems]
+    for call in calls:
+        problems += [p for p in _schema_problems(t, call, ref_fields) if p not in problems]
     return problems
 
 
