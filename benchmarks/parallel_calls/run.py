@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,19 +63,60 @@ def _save(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def _open(source: str) -> tuple[Any, str]:
-    """The model on a freshly started server: each method begins with an empty prompt cache,
-    so no method resumes from states another method left (same question, same prefix)."""
+def _own_server(source: str) -> Any:
+    """The benchmark's own server for a ``bundled:`` or ``gguf:`` source (None for a server
+    someone else runs). It lives in its own folder under the compilot home, so restarting it
+    never cuts off a `compilot` command using the home's usual server."""
     from compilot.config import load_settings
     from compilot.llm.server import LocalServer
+    from compilot.llm.sources import parse_source
+
+    if parse_source(source).kind not in ("bundled", "gguf"):
+        return None
+    settings = load_settings(model={"source": source})
+    return LocalServer(settings.home / "benchmarks" / "parallel_calls", settings.server)
+
+
+def _open(source: str, server: Any) -> tuple[Any, str]:
+    """The model on a freshly started ``server``: each method begins with an empty prompt
+    cache, so no method resumes from states another method left (same question, same
+    prefix). Returns the model and its constrained-output form."""
+    from compilot.config import load_settings
+    from compilot.llm.bundled import ensure_bundled
+    from compilot.llm.client import LiteLLMModel
+    from compilot.llm.resolve import local_endpoint
+    from compilot.llm.sources import parse_source
     from compilot.workflows.models import open_model
     from compilot.workflows.run import resolve_constrained
 
     settings = load_settings(model={"source": source})
-    LocalServer(settings.home, settings.server).stop()
-    model = open_model(settings)
+    if server is None:
+        model = open_model(settings)
+    else:
+        parsed = parse_source(source)
+        weights = (ensure_bundled(parsed.value, settings.home) if parsed.kind == "bundled"
+                   else parsed.path)
+        server.stop()
+        state = server.ensure(weights, alias=parsed.value if parsed.kind == "bundled"
+                              else weights.stem)
+        model = LiteLLMModel(local_endpoint(state, parsed), settings.model)
     form, model = resolve_constrained(model, "auto", settings.home)
     return model, form
+
+
+async def _run_method(args: argparse.Namespace, data: dict[str, Any], method: str,
+                      todo: list[dict[str, Any]], model: Any, runner: Any) -> None:
+    """One method's questions back to back, each saved as soon as it is scored."""
+    for q in todo:
+        key = f"{method}/{q['id']}"
+        rec = await timed(runner, q["question"], model, args.timeout)
+        rec.update({"method": method, "id": q["id"], "type": q["type"],
+                    "expected": q["answer"], "correct": correct(q, rec.get("answer"))})
+        data["runs"][key] = rec
+        _save(args.out, data)
+        print(f"{key:28s} {q['type']:15s} {'OK ' if rec['correct'] else 'BAD'} "
+              f"{rec['wall_s']:7.1f}s {str(rec.get('answer'))[:50]!r} "
+              f"{rec.get('error', '')[:80]}", flush=True)
 
 
 async def main() -> None:
@@ -92,18 +134,14 @@ async def main() -> None:
             todo = [q for q in questions if f"{method}/{q['id']}" not in data["runs"]]
             if not todo:
                 continue
-            model, form = _open(args.model)
-            data.update({"model": args.model, "auto_constrained": form})
-            for q in todo:
-                key = f"{method}/{q['id']}"
-                rec = await timed(all_runners[method], q["question"], model, args.timeout)
-                rec.update({"method": method, "id": q["id"], "type": q["type"],
-                            "expected": q["answer"], "correct": correct(q, rec.get("answer"))})
-                data["runs"][key] = rec
-                _save(args.out, data)
-                print(f"{key:28s} {q['type']:15s} {'OK ' if rec['correct'] else 'BAD'} "
-                      f"{rec['wall_s']:7.1f}s {str(rec.get('answer'))[:50]!r} "
-                      f"{rec.get('error', '')[:80]}", flush=True)
+            server = _own_server(args.model)
+            try:  # the server stops even when the run is interrupted while it starts
+                model, form = _open(args.model, server)
+                data.update({"model": args.model, "auto_constrained": form})
+                await _run_method(args, data, method, todo, model, all_runners[method])
+            finally:
+                if server is not None:
+                    server.stop()
     by_id = {q["id"]: q for q in questions}
     for rec in data["runs"].values():  # re-scored, so a scoring fix applies to old results
         if rec["id"] in by_id:
@@ -115,5 +153,14 @@ async def main() -> None:
     print(render(table))
 
 
+def _exit_on_sigterm() -> None:
+    """A terminated run (``timeout``, ``kill``) unwinds like Ctrl-C, so the method's server is
+    stopped instead of left running."""
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
+
+
 if __name__ == "__main__":
+    _exit_on_sigterm()
     asyncio.run(main())
