@@ -13,7 +13,7 @@ Results are appended to a JSONL file per mode and model, so an interrupted run r
 
 Usage: python benchmarks/humaneval/run.py [--method ldb --method plain ...] [--limit N]
        [--model bundled:qwen2.5-coder-1.5b] [--mode solve|repair] [--max-calls 6]
-       [--out benchmarks/results/humaneval] [--local]
+       [--out benchmarks/results/humaneval] [--restart-when-stuck] [--local]
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--mutants", type=int, default=1, help="repair mode: mutants per problem")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/humaneval"))
+    ap.add_argument("--restart-when-stuck", action="store_true",
+                    help="selfdebug/ldb sample a fresh program after a fix that changed "
+                         "nothing (results go to files tagged -restart)")
     ap.add_argument("--local", action="store_true", help="LocalSandbox: NO isolation")
     return ap.parse_args(argv)
 
@@ -145,6 +148,7 @@ def summarise(args: argparse.Namespace, records: list[dict[str, Any]], seeds: Pa
     methods = {m: summary_row([r for r in records if r["method"] == m])
                for m in args.method}
     summary: dict[str, Any] = {"mode": args.mode, "model": model, "max_calls": args.max_calls,
+                               "restart_when_stuck": args.restart_when_stuck,
                                "problems": len(done_ids), "methods": methods}
     if args.mode == "solve":
         seed_rows = [s for s in read_jsonl(seeds) if s["task_id"] in done_ids]
@@ -168,10 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     chat = open_model(settings)
     form, chat = resolve_constrained(chat, "auto", settings.home)
     tag = slug(chat.name)
-    results, seeds = args.out / f"{args.mode}-{tag}.jsonl", args.out / f"seeds-{tag}.jsonl"
+    seeds = args.out / f"seeds-{tag}.jsonl"  # shared by every variant of the methods
+    tag += "-restart" if args.restart_when_stuck else ""
+    results = args.out / f"{args.mode}-{tag}.jsonl"
     calls = args.out / f"{args.mode}-{tag}.calls.jsonl"  # every prompt and answer
     config = DebuggerConfig(max_calls=args.max_calls, max_tokens=args.max_tokens,
-                            constrained=form == "grammar")
+                            constrained=form == "grammar",
+                            restart_when_stuck=args.restart_when_stuck)
     problems = load_problems(args.limit, args.task)
     with make_sandbox(settings.sandbox) as box:
         visible = cached_visible(box, problems, args.out)

@@ -20,6 +20,7 @@ from compilot.agents.debugger.loop import (
     Candidate,
     DebuggerConfig,
     DebugResult,
+    Step,
     evaluate,
     repair_loop,
 )
@@ -31,6 +32,7 @@ from compilot.llm.types import ChatModel, GenerationOptions
 from compilot.sandboxes.base import Sandbox
 
 UNCHANGED = "the fix left the program unchanged"
+RESTARTED = "a fresh program was sampled: the previous fix left the program unchanged"
 
 
 def shown_visits(candidate: Candidate, max_blocks: int) -> list[ShownItem]:
@@ -55,6 +57,30 @@ def propose(budget: CallBudget, messages: list, options: GenerationOptions, *,
 def stuck(previous: Attempt | None) -> bool:
     """The previous fix gave the program back unchanged (the next prompt says so)."""
     return previous is not None and UNCHANGED in previous.notes
+
+
+def generate(budget: CallBudget, task: str, function: str, config: DebuggerConfig,
+             temperature: float | None = None) -> str:
+    """One generation call; the answer's program (or an empty program when none)."""
+    answer = budget.complete(prompts.generation_messages(task), GenerationOptions(
+        temperature=config.temperature if temperature is None else temperature,
+        max_tokens=config.max_tokens))
+    return program_from_answer(answer.text, function, task) or ""
+
+
+def with_restarts(step: Step, *, sandbox: Sandbox, task: str, function: str,
+                  tests: Sequence[str], config: DebuggerConfig) -> Step:
+    """``step``, except that after a fix that left the program unchanged the iteration
+    samples a fresh program from ``task`` instead (``DebuggerConfig.restart_when_stuck``).
+    Small models asked again about a program they gave back mostly give it back again."""
+    def restarting(iteration: int, current: Candidate, budget: CallBudget,
+                   previous: Attempt | None) -> Attempt:
+        if not stuck(previous):
+            return step(iteration, current, budget, previous)
+        program = generate(budget, task, function, config, config.resample_temperature)
+        proposal = evaluate(sandbox, program, function, tests, config)
+        return Attempt(iteration, current, proposal, notes=(RESTARTED,))
+    return restarting
 
 
 def ldb_step(iteration: int, current: Candidate, budget: CallBudget, previous: Attempt | None,
@@ -96,6 +122,9 @@ def debug_program(model: ChatModel, sandbox: Sandbox, *, task: str, program: str
     config = config or DebuggerConfig()
     budget = budget or CallBudget(model, config.max_calls)
     start = evaluate(sandbox, program, function, tests, config)
-    step = partial(ldb_step, sandbox=sandbox, task=task, function=function, tests=tests,
-                   config=config)
+    step: Step = partial(ldb_step, sandbox=sandbox, task=task, function=function,
+                         tests=tests, config=config)
+    if config.restart_when_stuck:
+        step = with_restarts(step, sandbox=sandbox, task=task, function=function, tests=tests,
+                             config=config)
     return repair_loop("ldb", start, step, budget)

@@ -37,6 +37,11 @@ class DebuggerConfig(BaseModel):
     decoding would give the same answer (and cooler samples mostly copy it back)."""
     resample_temperature: float = 0.8
     """Temperature of the plain baseline's new samples."""
+    restart_when_stuck: bool = False
+    """When a fix gives the program back unchanged, the next iteration of ``selfdebug`` and
+    ``ldb`` samples a fresh program from the task (as ``plain`` does) instead of asking for a
+    fix again; the one after debugs the best program so far. Needs a task the model can
+    write the function from (a signature and docstring), so it is off for user code."""
     max_tokens: int = Field(default=1024, ge=16)
     """Cap on generated tokens per call."""
     constrained: bool = False

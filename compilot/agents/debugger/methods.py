@@ -13,31 +13,28 @@ from functools import partial
 from typing import Literal
 
 from compilot.agents.debugger import prompts
-from compilot.agents.debugger.agent import debug_program, propose, stuck
+from compilot.agents.debugger.agent import (
+    debug_program,
+    generate,
+    propose,
+    stuck,
+    with_restarts,
+)
 from compilot.agents.debugger.loop import (
     Attempt,
     CallBudget,
     Candidate,
     DebuggerConfig,
     DebugResult,
+    Step,
     evaluate,
     repair_loop,
 )
-from compilot.agents.debugger.program import program_from_answer
 from compilot.llm.types import ChatModel, GenerationOptions
 from compilot.sandboxes.base import Sandbox
 
 Method = Literal["plain", "selfdebug", "ldb"]
 METHODS: tuple[Method, ...] = ("plain", "selfdebug", "ldb")
-
-
-def generate(budget: CallBudget, task: str, function: str, config: DebuggerConfig,
-             temperature: float | None = None) -> str:
-    """One generation call; the answer's program (or an empty program when none)."""
-    answer = budget.complete(prompts.generation_messages(task), GenerationOptions(
-        temperature=config.temperature if temperature is None else temperature,
-        max_tokens=config.max_tokens))
-    return program_from_answer(answer.text, function, task) or ""
 
 
 def _plain_step(iteration: int, current: Candidate, budget: CallBudget,
@@ -74,7 +71,10 @@ def run_method(method: Method, model: ChatModel, sandbox: Sandbox, *, task: str,
         return debug_program(model, sandbox, task=task, program=program, function=function,
                              tests=tests, config=config, budget=budget)
     chosen = _plain_step if method == "plain" else _selfdebug_step
-    step = partial(chosen, sandbox=sandbox, task=task, function=function, tests=tests,
-                   config=config)
+    step: Step = partial(chosen, sandbox=sandbox, task=task, function=function, tests=tests,
+                         config=config)
+    if method == "selfdebug" and config.restart_when_stuck:
+        step = with_restarts(step, sandbox=sandbox, task=task, function=function, tests=tests,
+                             config=config)
     return repair_loop(method, evaluate(sandbox, program, function, tests, config), step,
                        budget)

@@ -153,3 +153,39 @@ def test_a_fix_that_does_not_load_never_replaces_a_program_that_does(
     assert result.solved
     second = model.requests[1].messages[-1].content
     assert "[block" in second and "best = 0" in second  # still debugging the traced program
+
+
+def test_restart_when_stuck_samples_a_fresh_program_after_an_unchanged_fix(
+        sandbox: Sandbox) -> None:
+    # ldb: the fix gives BUGGY back, so the next call is a fresh generation from the task
+    # (the generation prompt, sampled), whose program is then the one debugged.
+    model = ScriptedModel([answer(BUGGY, (1, False)), fenced(HALF),
+                           answer(FIXED, (1, False))])
+    result = run(model, sandbox, restart_when_stuck=True)
+    assert result.solved and result.calls == 3
+    first, restart, third = model.requests
+    assert "[block" in first.messages[-1].content
+    assert "[block" not in restart.messages[-1].content and TASK in restart.messages[-1].content
+    assert restart.options.temperature == CONFIG.resample_temperature
+    assert "restart" not in " ".join(result.attempts[0].notes)
+    assert result.attempts[1].notes[0].startswith("a fresh program was sampled")
+    assert result.attempts[1].proposal is not None
+    debugged = result.attempts[2].start.program  # the sample (its docstring restored)
+    assert "best = 1" in debugged and "x > best" in debugged
+    assert "gave this program back unchanged" not in third.messages[-1].content
+
+
+def test_restart_when_stuck_applies_to_selfdebug_and_is_off_by_default(
+        sandbox: Sandbox) -> None:
+    script = [fenced(BUGGY), fenced(BUGGY), fenced(FIXED)]
+    stuck = run_method("selfdebug", ScriptedModel(list(script)), sandbox, task=TASK,
+                       function="running_max", tests=TESTS, config=CONFIG)
+    assert stuck.solved and stuck.calls == 3
+    assert all("fresh program" not in n for a in stuck.attempts for n in a.notes)
+    model = ScriptedModel(list(script))
+    restarted = run_method("selfdebug", model, sandbox, task=TASK, function="running_max",
+                           tests=TESTS,
+                           config=CONFIG.model_copy(update={"restart_when_stuck": True}))
+    assert restarted.solved and restarted.calls == 3
+    assert restarted.attempts[1].notes[0].startswith("a fresh program was sampled")
+    assert model.requests[2].messages[-1].content == model.requests[0].messages[-1].content

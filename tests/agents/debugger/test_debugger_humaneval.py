@@ -72,3 +72,34 @@ def test_harness_scores_methods_and_resumes(tmp_path: Path,
     assert methods["plain"]["pass@1"] == 0.0  # resampling the same wrong answer
     assert methods["ldb"]["calls_per_problem"] == 2  # seed + one verdicts-and-fix answer
     assert methods["plain"]["calls_per_problem"] == 4  # the whole budget
+
+
+def test_harness_restart_when_stuck_shares_the_seed_and_keeps_its_results_apart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compilot.testing import FakeOpenAIServer
+
+    def same_wrong_program(body: dict[str, Any]) -> str:  # every fix gives the program back
+        return "```python\ndef add(x: int, y: int):\n    return x - y\n```"
+
+    def asked(requests: list[dict[str, Any]]) -> list[str]:
+        prompts = [r["messages"][-1]["content"] for r in requests]
+        return ["generate" if "Complete this Python task" in p else "repair"
+                for p in prompts if "def add" in p]
+
+    monkeypatch.setenv("COMPILOT_CONFIG", str(tmp_path / "none.toml"))
+    run = load_runner()
+    with FakeOpenAIServer(responder=same_wrong_program) as server:
+        args = ["--task", "HumanEval/53", "--local", "--max-calls", "4", "--out",
+                str(tmp_path), "--model", f"openai:{server.base_url}", "--model-name", "fake",
+                "--method", "ldb"]
+        assert run.main(args) == 0
+        before = len(server.requests)
+        assert run.main([*args, "--restart-when-stuck"]) == 0
+        plain_run, restart_run = server.requests[:before], server.requests[before:]
+    assert asked(plain_run) == ["generate", "repair", "repair", "repair"]
+    # the seed is shared; after the unchanged fix comes a fresh sample, then a fix again
+    assert asked(restart_run) == ["repair", "generate", "repair"]
+    summaries = {p.name: json.loads(p.read_text()) for p in tmp_path.glob("solve-*.summary.json")}
+    assert len(summaries) == 2
+    restart = next(s for name, s in summaries.items() if "-restart" in name)
+    assert restart["restart_when_stuck"] is True and restart["methods"]["ldb"]["n"] == 1
