@@ -63,43 +63,29 @@ def _save(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def _own_server(source: str) -> Any:
-    """The benchmark's own server for a ``bundled:`` or ``gguf:`` source (None for a server
-    someone else runs). It lives in its own folder under the compilot home, so restarting it
-    never cuts off a `compilot` command using the home's usual server."""
-    from compilot.config import load_settings
-    from compilot.llm.server import LocalServer
+def _server_home(settings: Any) -> Path | None:
+    """Where the benchmark's own server keeps its state, for a ``bundled:`` or ``gguf:``
+    source (None for a server someone else runs). A folder of its own under the compilot
+    home, so restarting it never cuts off a `compilot` command using the home's server."""
     from compilot.llm.sources import parse_source
 
-    if parse_source(source).kind not in ("bundled", "gguf"):
+    if parse_source(settings.model.source).kind not in ("bundled", "gguf"):
         return None
-    settings = load_settings(model={"source": source})
-    return LocalServer(settings.home / "benchmarks" / "parallel_calls", settings.server)
+    return Path(settings.home) / "benchmarks" / "parallel_calls"
 
 
-def _open(source: str, server: Any) -> tuple[Any, str]:
-    """The model on a freshly started ``server``: each method begins with an empty prompt
-    cache, so no method resumes from states another method left (same question, same
-    prefix). Returns the model and its constrained-output form."""
-    from compilot.config import load_settings
-    from compilot.llm.bundled import ensure_bundled
+def _open(settings: Any, server_home: Path | None) -> tuple[Any, str]:
+    """The model on a freshly started server: each method begins with an empty prompt cache,
+    so no method resumes from states another method left (same question, same prefix).
+    Returns the model and its constrained-output form."""
     from compilot.llm.client import LiteLLMModel
-    from compilot.llm.resolve import local_endpoint
-    from compilot.llm.sources import parse_source
-    from compilot.workflows.models import open_model
+    from compilot.llm.resolve import ensure_endpoint
+    from compilot.llm.server import LocalServer
     from compilot.workflows.run import resolve_constrained
 
-    settings = load_settings(model={"source": source})
-    if server is None:
-        model = open_model(settings)
-    else:
-        parsed = parse_source(source)
-        weights = (ensure_bundled(parsed.value, settings.home) if parsed.kind == "bundled"
-                   else parsed.path)
-        server.stop()
-        state = server.ensure(weights, alias=parsed.value if parsed.kind == "bundled"
-                              else weights.stem)
-        model = LiteLLMModel(local_endpoint(state, parsed), settings.model)
+    if server_home is not None:
+        LocalServer(server_home, settings.server).stop()
+    model = LiteLLMModel(ensure_endpoint(settings, server_home=server_home), settings.model)
     form, model = resolve_constrained(model, "auto", settings.home)
     return model, form
 
@@ -120,6 +106,9 @@ async def _run_method(args: argparse.Namespace, data: dict[str, Any], method: st
 
 
 async def main() -> None:
+    from compilot.config import load_settings
+    from compilot.llm.server import LocalServer
+
     args = _args()
     data, questions = _load(args.out), _questions(args)
     methods = [m for m in args.methods.split(",") if m]
@@ -134,14 +123,15 @@ async def main() -> None:
             todo = [q for q in questions if f"{method}/{q['id']}" not in data["runs"]]
             if not todo:
                 continue
-            server = _own_server(args.model)
+            settings = load_settings(model={"source": args.model})
+            server_home = _server_home(settings)
             try:  # the server stops even when the run is interrupted while it starts
-                model, form = _open(args.model, server)
+                model, form = _open(settings, server_home)
                 data.update({"model": args.model, "auto_constrained": form})
                 await _run_method(args, data, method, todo, model, all_runners[method])
             finally:
-                if server is not None:
-                    server.stop()
+                if server_home is not None:
+                    LocalServer(server_home, settings.server).stop()
     by_id = {q["id"]: q for q in questions}
     for rec in data["runs"].values():  # re-scored, so a scoring fix applies to old results
         if rec["id"] in by_id:

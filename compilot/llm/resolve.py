@@ -6,6 +6,7 @@ served, a ``gguf:`` file is served, an ``openai:`` URL or a litellm string is pa
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compilot.errors import ConfigError
@@ -20,18 +21,19 @@ if TYPE_CHECKING:
 LOCAL_API_KEY = "sk-local"
 
 
-def ensure_endpoint(settings: Settings, *, progress: bool = True) -> Endpoint:
+def ensure_endpoint(settings: Settings, *, progress: bool = True,
+                    server_home: Path | None = None) -> Endpoint:
     """The endpoint for ``settings.model.source``, pulling weights and starting (or reusing)
-    the local server as needed. Raises ModelSourceError / ModelAssemblyError / ServerError."""
+    the local server as needed. ``server_home`` keeps that server's state apart from the
+    home's usual one (default: ``settings.home``), for a caller that restarts a server of its
+    own. Raises ModelSourceError / ModelAssemblyError / ServerError."""
     source = parse_source(settings.model.source)
+    servers = LocalServer(server_home or settings.home, settings.server)
     if source.kind == "bundled":
         path = ensure_bundled(source.value, settings.home, progress=progress)
-        state = LocalServer(settings.home, settings.server).ensure(path, alias=source.value)
-        return local_endpoint(state, source)
+        return local_endpoint(servers.ensure(path, alias=source.value), source)
     if source.kind == "gguf":
-        state = LocalServer(settings.home, settings.server).ensure(source.path,
-                                                                   alias=source.path.stem)
-        return local_endpoint(state, source)
+        return local_endpoint(servers.ensure(source.path, alias=source.path.stem), source)
     if source.kind == "openai":
         return Endpoint(model=f"openai/{_openai_name(settings, source)}", api_base=source.value,
                         api_key=settings.model.api_key or LOCAL_API_KEY, label=source.raw)

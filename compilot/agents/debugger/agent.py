@@ -77,10 +77,20 @@ def with_restarts(step: Step, *, sandbox: Sandbox, task: str, function: str,
                    previous: Attempt | None) -> Attempt:
         if not stuck(previous):
             return step(iteration, current, budget, previous)
-        program = generate(budget, task, function, config, config.resample_temperature)
-        proposal = evaluate(sandbox, program, function, tests, config)
-        return Attempt(iteration, current, proposal, notes=(RESTARTED,))
+        return resample_step(iteration, current, budget, previous, sandbox=sandbox, task=task,
+                             function=function, tests=tests, config=config,
+                             notes=(RESTARTED,))
     return restarting
+
+
+def resample_step(iteration: int, current: Candidate, budget: CallBudget,
+                  previous: Attempt | None, *, sandbox: Sandbox, task: str, function: str,
+                  tests: Sequence[str], config: DebuggerConfig,
+                  notes: tuple[str, ...] = ()) -> Attempt:
+    """A fresh sample from ``task`` (``plain``'s step, and a restart when stuck)."""
+    program = generate(budget, task, function, config, config.resample_temperature)
+    proposal = evaluate(sandbox, program, function, tests, config)
+    return Attempt(iteration, current, proposal, notes=notes)
 
 
 def ldb_step(iteration: int, current: Candidate, budget: CallBudget, previous: Attempt | None,

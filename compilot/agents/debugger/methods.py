@@ -17,6 +17,7 @@ from compilot.agents.debugger.agent import (
     debug_program,
     generate,
     propose,
+    resample_step,
     stuck,
     with_restarts,
 )
@@ -35,14 +36,6 @@ from compilot.sandboxes.base import Sandbox
 
 Method = Literal["plain", "selfdebug", "ldb"]
 METHODS: tuple[Method, ...] = ("plain", "selfdebug", "ldb")
-
-
-def _plain_step(iteration: int, current: Candidate, budget: CallBudget,
-                previous: Attempt | None, *, sandbox: Sandbox, task: str, function: str,
-                tests: Sequence[str], config: DebuggerConfig) -> Attempt:
-    program = generate(budget, task, function, config, config.resample_temperature)
-    proposal = evaluate(sandbox, program, function, tests, config)
-    return Attempt(iteration, current, proposal)
 
 
 def _selfdebug_step(iteration: int, current: Candidate, budget: CallBudget,
@@ -70,7 +63,7 @@ def run_method(method: Method, model: ChatModel, sandbox: Sandbox, *, task: str,
     if method == "ldb":
         return debug_program(model, sandbox, task=task, program=program, function=function,
                              tests=tests, config=config, budget=budget)
-    chosen = _plain_step if method == "plain" else _selfdebug_step
+    chosen = resample_step if method == "plain" else _selfdebug_step
     step: Step = partial(chosen, sandbox=sandbox, task=task, function=function, tests=tests,
                          config=config)
     if method == "selfdebug" and config.restart_when_stuck:
