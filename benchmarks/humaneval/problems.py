@@ -120,12 +120,18 @@ def passes_hidden(sandbox: Sandbox, problem: Problem, program: str) -> bool:
     return run_program(sandbox, program, [problem.hidden], config=HIDDEN).all_passed
 
 
-def buggy_programs(sandbox: Sandbox, problem: Problem, k: int, seed: int) -> list[Mutant]:
+def buggy_programs(sandbox: Sandbox, problem: Problem, k: int, seed: int,
+                   visible: Sequence[str]) -> list[Mutant]:
     """Up to ``k`` single-operator mutants of the canonical program that fail the official
-    tests (a mutant that still passes is not a bug)."""
+    tests (a mutant that still passes is not a bug) and at least one ``visible`` test: a
+    repair needs a failing test to start from, and a mutant that passes every visible test
+    ends every method's loop at once. A problem without visible tests has no mutants."""
     found: list[Mutant] = []
+    if not visible:
+        return found
     for mutant in sample_mutants(problem.canonical, problem.entry_point, 4 * k + 4, seed):
-        if not passes_hidden(sandbox, problem, mutant.source):
+        shows = not run_program(sandbox, mutant.source, visible, config=HIDDEN).all_passed
+        if shows and not passes_hidden(sandbox, problem, mutant.source):
             found.append(mutant)
         if len(found) == k:
             break

@@ -107,7 +107,8 @@ def seed_program(chat: Any, box: Any, problem: Problem, config: DebuggerConfig,
 
 
 def starts(args: argparse.Namespace, chat: Any, box: Any, problem: Problem,
-           config: DebuggerConfig, seeds: Path) -> list[tuple[str, str, dict[str, Any]]]:
+           config: DebuggerConfig, seeds: Path,
+           visible: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
     """(start id, program, cost already spent) for each run on ``problem``."""
     if args.mode == "solve":
         seed = seed_program(chat, box, problem, config, seeds)
@@ -116,7 +117,8 @@ def starts(args: argparse.Namespace, chat: Any, box: Any, problem: Problem,
         return [("seed", seed["program"], spent)]
     zero = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
     return [(f"mutant{i}:{m.description}@{m.line}", m.source, zero)
-            for i, m in enumerate(buggy_programs(box, problem, args.mutants, args.seed))]
+            for i, m in enumerate(buggy_programs(box, problem, args.mutants, args.seed,
+                                                  visible))]
 
 
 def run_one(args: argparse.Namespace, chat: Any, box: Any, problem: Problem, method: str,
@@ -184,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         visible = cached_visible(box, problems, args.out)
         done = {(r["task_id"], r["method"], r["start"]) for r in read_jsonl(results)}
         for n, problem in enumerate(problems, 1):
-            for start in starts(args, chat, box, problem, config, seeds):
+            for start in starts(args, chat, box, problem, config, seeds,
+                                visible[problem.task_id]):
                 for method in args.method:
                     if (problem.task_id, method, start[0]) in done:
                         continue
@@ -201,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     records = [r for r in read_jsonl(results) if r["task_id"] in ids]
     summary = summarise(args, records, seeds, chat.name, ids)
     (args.out / f"{args.mode}-{tag}.summary.json").write_text(json.dumps(summary, indent=2))
-    line = ", ".join(f"{m} {s.get('pass@1', 0)}% ({s.get('calls_per_problem', 0)} calls, "
+    line = ", ".join(f"{m} {s.get('pass@1', 0)}% of {s['n']} ("
+                     f"{s.get('calls_per_problem', 0)} calls, "
                      f"{s.get('tokens_per_problem', 0)} tok)"
                      for m, s in summary["methods"].items())
     score = "pass@1" if args.mode == "solve" else "repair rate"

@@ -103,3 +103,18 @@ def test_harness_restart_when_stuck_shares_the_seed_and_keeps_its_results_apart(
     assert len(summaries) == 2
     restart = next(s for name, s in summaries.items() if "-restart" in name)
     assert restart["restart_when_stuck"] is True and restart["methods"]["ldb"]["n"] == 1
+
+
+def test_repair_mode_mutants_fail_a_visible_test_and_the_hidden_ones() -> None:
+    from compilot.agents.debugger import run_program
+    from compilot.sandboxes.local import LocalSandbox
+
+    problem = by_id("HumanEval/53")  # add(x, y): several operators to mutate
+    with LocalSandbox() as box:
+        visible = problems.visible_tests(box, problem)
+        mutants = problems.buggy_programs(box, problem, 3, seed=0, visible=visible)
+        assert visible and mutants
+        for mutant in mutants:
+            assert not run_program(box, mutant.source, visible).all_passed
+            assert not problems.passes_hidden(box, problem, mutant.source)
+        assert problems.buggy_programs(box, problem, 3, seed=0, visible=[]) == []
