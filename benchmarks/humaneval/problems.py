@@ -130,8 +130,10 @@ def buggy_programs(sandbox: Sandbox, problem: Problem, k: int, seed: int,
     if not visible:
         return found
     for mutant in sample_mutants(problem.canonical, problem.entry_point, 4 * k + 4, seed):
-        shows = not run_program(sandbox, mutant.source, visible, config=HIDDEN).all_passed
-        if shows and not passes_hidden(sandbox, problem, mutant.source):
+        # one sandbox run for both: each test's outcome is reported on its own
+        report = run_program(sandbox, mutant.source, [*visible, problem.hidden], config=HIDDEN)
+        *shown, hidden = report.tests
+        if not hidden.passed and not all(t.passed for t in shown):
             found.append(mutant)
         if len(found) == k:
             break
