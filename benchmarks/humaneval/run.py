@@ -13,7 +13,8 @@ Results are appended to a JSONL file per mode and model, so an interrupted run r
 
 Usage: python benchmarks/humaneval/run.py [--method ldb --method plain ...] [--limit N]
        [--model bundled:qwen2.5-coder-1.5b] [--mode solve|repair] [--max-calls 6]
-       [--out benchmarks/results/humaneval] [--restart-when-stuck] [--local]
+       [--out benchmarks/results/humaneval] [--restart-when-stuck]
+       [--restart-after-failed-fix] [--local]
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--restart-when-stuck", action="store_true",
                     help="selfdebug/ldb sample a fresh program after a fix that changed "
                          "nothing (results go to files tagged -restart)")
+    ap.add_argument("--restart-after-failed-fix", action="store_true",
+                    help="selfdebug/ldb alternate fixes and fresh samples: a fresh program "
+                         "after every failed fix (results go to files tagged -alternate)")
     ap.add_argument("--local", action="store_true", help="LocalSandbox: NO isolation")
     return ap.parse_args(argv)
 
@@ -151,6 +155,7 @@ def summarise(args: argparse.Namespace, records: list[dict[str, Any]], seeds: Pa
                for m in args.method}
     summary: dict[str, Any] = {"mode": args.mode, "model": model, "max_calls": args.max_calls,
                                "restart_when_stuck": args.restart_when_stuck,
+                               "restart_after_failed_fix": args.restart_after_failed_fix,
                                "problems": len(done_ids), "methods": methods}
     if args.mode == "solve":
         seed_rows = [s for s in read_jsonl(seeds) if s["task_id"] in done_ids]
@@ -176,11 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     tag = slug(chat.name)
     seeds = args.out / f"seeds-{tag}.jsonl"  # shared by every variant of the methods
     tag += "-restart" if args.restart_when_stuck else ""
+    tag += "-alternate" if args.restart_after_failed_fix else ""
     results = args.out / f"{args.mode}-{tag}.jsonl"
     calls = args.out / f"{args.mode}-{tag}.calls.jsonl"  # every prompt and answer
     config = DebuggerConfig(max_calls=args.max_calls, max_tokens=args.max_tokens,
                             constrained=form == "grammar",
-                            restart_when_stuck=args.restart_when_stuck)
+                            restart_when_stuck=args.restart_when_stuck,
+                            restart_after_failed_fix=args.restart_after_failed_fix)
     problems = load_problems(args.limit, args.task)
     with make_sandbox(settings.sandbox) as box:
         visible = cached_visible(box, problems, args.out)

@@ -33,6 +33,7 @@ from compilot.sandboxes.base import Sandbox
 
 UNCHANGED = "the fix left the program unchanged"
 RESTARTED = "a fresh program was sampled: the previous fix left the program unchanged"
+RESAMPLED = "a fresh program was sampled: the previous fix failed"
 
 
 def shown_visits(candidate: Candidate, max_blocks: int) -> list[ShownItem]:
@@ -71,16 +72,25 @@ def generate(budget: CallBudget, task: str, function: str, config: DebuggerConfi
 def with_restarts(step: Step, *, sandbox: Sandbox, task: str, function: str,
                   tests: Sequence[str], config: DebuggerConfig) -> Step:
     """``step``, except that after a fix that left the program unchanged the iteration
-    samples a fresh program from ``task`` instead (``DebuggerConfig.restart_when_stuck``).
-    Small models asked again about a program they gave back mostly give it back again."""
+    samples a fresh program from ``task`` instead (``DebuggerConfig.restart_when_stuck``),
+    and with ``restart_after_failed_fix`` after any fix at all (the loop ends on a fix that
+    passes). Small models asked again about a program they gave back mostly give it back."""
     def restarting(iteration: int, current: Candidate, budget: CallBudget,
                    previous: Attempt | None) -> Attempt:
-        if not stuck(previous):
+        if stuck(previous):
+            notes: tuple[str, ...] = (RESTARTED,)
+        elif config.restart_after_failed_fix and was_fix(previous):
+            notes = (RESAMPLED,)
+        else:
             return step(iteration, current, budget, previous)
         return resample_step(iteration, current, budget, previous, sandbox=sandbox, task=task,
-                             function=function, tests=tests, config=config,
-                             notes=(RESTARTED,))
+                             function=function, tests=tests, config=config, notes=notes)
     return restarting
+
+
+def was_fix(previous: Attempt | None) -> bool:
+    """The previous iteration asked for a fix (rather than sampling a fresh program)."""
+    return previous is not None and not {RESTARTED, RESAMPLED} & set(previous.notes)
 
 
 def resample_step(iteration: int, current: Candidate, budget: CallBudget,
@@ -134,7 +144,7 @@ def debug_program(model: ChatModel, sandbox: Sandbox, *, task: str, program: str
     start = evaluate(sandbox, program, function, tests, config)
     step: Step = partial(ldb_step, sandbox=sandbox, task=task, function=function,
                          tests=tests, config=config)
-    if config.restart_when_stuck:
+    if config.restarts:
         step = with_restarts(step, sandbox=sandbox, task=task, function=function, tests=tests,
                              config=config)
     return repair_loop("ldb", start, step, budget)

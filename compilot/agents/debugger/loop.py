@@ -42,6 +42,10 @@ class DebuggerConfig(BaseModel):
     ``ldb`` samples a fresh program from the task (as ``plain`` does) instead of asking for a
     fix again; the one after debugs the best program so far. Needs a task the model can
     write the function from (a signature and docstring), so it is off for user code."""
+    restart_after_failed_fix: bool = False
+    """Stronger than ``restart_when_stuck``: after every fix that fails the visible tests,
+    the next iteration samples a fresh program, so fixes and fresh samples alternate (each
+    fix starts from the best program so far). Off for user code, like the above."""
     max_tokens: int = Field(default=1024, ge=16)
     """Cap on generated tokens per call."""
     constrained: bool = False
@@ -50,6 +54,11 @@ class DebuggerConfig(BaseModel):
     from the probe)."""
     trace: TraceConfig = Field(default_factory=TraceConfig)
     """How programs run and are traced in the sandbox."""
+
+    @property
+    def restarts(self) -> bool:
+        """Whether selfdebug and ldb ever sample a fresh program instead of a fix."""
+        return self.restart_when_stuck or self.restart_after_failed_fix
 
     def temperature_at(self, iteration: int) -> float:
         """The temperature of repair ``iteration`` (0: the first)."""

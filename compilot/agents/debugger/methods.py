@@ -66,7 +66,7 @@ def run_method(method: Method, model: ChatModel, sandbox: Sandbox, *, task: str,
     chosen = resample_step if method == "plain" else _selfdebug_step
     step: Step = partial(chosen, sandbox=sandbox, task=task, function=function, tests=tests,
                          config=config)
-    if method == "selfdebug" and config.restart_when_stuck:
+    if method == "selfdebug" and config.restarts:
         step = with_restarts(step, sandbox=sandbox, task=task, function=function, tests=tests,
                              config=config)
     return repair_loop(method, evaluate(sandbox, program, function, tests, config), step,

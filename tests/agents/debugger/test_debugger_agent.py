@@ -175,6 +175,23 @@ def test_restart_when_stuck_samples_a_fresh_program_after_an_unchanged_fix(
     assert "gave this program back unchanged" not in third.messages[-1].content
 
 
+def test_restart_after_failed_fix_alternates_fixes_and_fresh_samples(
+        sandbox: Sandbox) -> None:
+    # The first fix changes the program and still fails (HALF passes one test of two), so
+    # the second call samples afresh; that sample (BUGGY) fails, so the third call fixes
+    # the best program so far, HALF.
+    model = ScriptedModel([answer(HALF, (1, False)), fenced(BUGGY),
+                           answer(FIXED, (1, False))])
+    result = run(model, sandbox, restart_after_failed_fix=True)
+    assert result.solved and result.calls == 3
+    fix, sample, fix_again = (r.messages[-1].content for r in model.requests)
+    assert "[block" in fix and "[block" in fix_again
+    assert "[block" not in sample and TASK in sample
+    assert model.requests[1].options.temperature == CONFIG.resample_temperature
+    assert result.attempts[1].notes == ("a fresh program was sampled: the previous fix failed",)
+    assert "best = 1" in result.attempts[2].start.program
+
+
 def test_restart_when_stuck_applies_to_selfdebug_and_is_off_by_default(
         sandbox: Sandbox) -> None:
     script = [fenced(BUGGY), fenced(BUGGY), fenced(FIXED)]
