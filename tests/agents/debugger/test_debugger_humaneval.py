@@ -105,6 +105,38 @@ def test_harness_restart_when_stuck_shares_the_seed_and_keeps_its_results_apart(
     assert restart["restart_when_stuck"] is True and restart["methods"]["ldb"]["n"] == 1
 
 
+def test_harness_restart_after_failed_fix_alternates_fixes_and_samples(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compilot.testing import FakeOpenAIServer
+
+    answers = iter(range(100))
+
+    def new_wrong_program(body: dict[str, Any]) -> str:  # every answer changes, all fail
+        return f"```python\ndef add(x: int, y: int):\n    return x - y + {next(answers)}\n```"
+
+    monkeypatch.setenv("COMPILOT_CONFIG", str(tmp_path / "none.toml"))
+    run = load_runner()
+    with FakeOpenAIServer(responder=new_wrong_program) as server:
+        args = ["--task", "HumanEval/53", "--local", "--max-calls", "5", "--out",
+                str(tmp_path), "--model", f"openai:{server.base_url}", "--model-name", "fake",
+                "--method", "ldb"]
+        assert run.main([*args, "--restart-when-stuck"]) == 0
+        before = len(server.requests)
+        assert run.main([*args, "--restart-after-failed-fix"]) == 0
+        stuck_run, alternate_run = server.requests[:before], server.requests[before:]
+
+    def asked(requests: list[dict[str, Any]]) -> list[str]:
+        prompts = [r["messages"][-1]["content"] for r in requests]
+        return ["generate" if "Complete this Python task" in p else "repair"
+                for p in prompts if "def add" in p]
+
+    # the fixes change the program, so restarting when stuck never samples afresh
+    assert asked(stuck_run) == ["generate", "repair", "repair", "repair", "repair"]
+    assert asked(alternate_run) == ["repair", "generate", "repair", "generate"]  # seed shared
+    summary = json.loads(next(tmp_path.glob("solve-*-alternate.summary.json")).read_text())
+    assert summary["restart_after_failed_fix"] is True and summary["methods"]["ldb"]["n"] == 1
+
+
 def test_repair_mode_mutants_fail_a_visible_test_and_the_hidden_ones() -> None:
     from compilot.agents.debugger import run_program
     from compilot.sandboxes.local import LocalSandbox
