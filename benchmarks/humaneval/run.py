@@ -14,7 +14,7 @@ Results are appended to a JSONL file per mode and model, so an interrupted run r
 Usage: python benchmarks/humaneval/run.py [--method ldb --method plain ...] [--limit N]
        [--model bundled:qwen2.5-coder-1.5b] [--mode solve|repair] [--max-calls 6]
        [--out benchmarks/results/humaneval] [--restart-when-stuck]
-       [--restart-after-failed-fix] [--local]
+       [--restart-after-failed-fix] [--hinted-restarts] [--local]
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--restart-after-failed-fix", action="store_true",
                     help="selfdebug/ldb alternate fixes and fresh samples: a fresh program "
                          "after every failed fix (results go to files tagged -alternate)")
+    ap.add_argument("--hinted-restarts", action="store_true",
+                    help="a restart's prompt carries the failing test and the blocks judged "
+                         "wrong (results go to files tagged -hinted)")
     ap.add_argument("--local", action="store_true", help="LocalSandbox: NO isolation")
     return ap.parse_args(argv)
 
@@ -156,6 +159,7 @@ def summarise(args: argparse.Namespace, records: list[dict[str, Any]], seeds: Pa
     summary: dict[str, Any] = {"mode": args.mode, "model": model, "max_calls": args.max_calls,
                                "restart_when_stuck": args.restart_when_stuck,
                                "restart_after_failed_fix": args.restart_after_failed_fix,
+                               "hinted_restarts": args.hinted_restarts,
                                "problems": len(done_ids), "methods": methods}
     if args.mode == "solve":
         seed_rows = [s for s in read_jsonl(seeds) if s["task_id"] in done_ids]
@@ -182,12 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     seeds = args.out / f"seeds-{tag}.jsonl"  # shared by every variant of the methods
     tag += "-restart" if args.restart_when_stuck else ""
     tag += "-alternate" if args.restart_after_failed_fix else ""
+    tag += "-hinted" if args.hinted_restarts else ""
     results = args.out / f"{args.mode}-{tag}.jsonl"
     calls = args.out / f"{args.mode}-{tag}.calls.jsonl"  # every prompt and answer
     config = DebuggerConfig(max_calls=args.max_calls, max_tokens=args.max_tokens,
                             constrained=form == "grammar",
                             restart_when_stuck=args.restart_when_stuck,
-                            restart_after_failed_fix=args.restart_after_failed_fix)
+                            restart_after_failed_fix=args.restart_after_failed_fix,
+                            hinted_restarts=args.hinted_restarts)
     problems = load_problems(args.limit, args.task)
     with make_sandbox(settings.sandbox) as box:
         visible = cached_visible(box, problems, args.out)

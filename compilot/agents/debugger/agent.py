@@ -28,7 +28,7 @@ from compilot.agents.debugger.program import program_from_answer, same_program
 from compilot.agents.debugger.select import ShownItem, select_visits
 from compilot.agents.debugger.trace import BlockVisit
 from compilot.agents.debugger.verdicts import VerdictParse, parse_verdicts, verdict_grammar
-from compilot.llm.types import ChatModel, GenerationOptions
+from compilot.llm.types import ChatModel, GenerationOptions, Message
 from compilot.sandboxes.base import Sandbox
 
 UNCHANGED = "the fix left the program unchanged"
@@ -61,9 +61,10 @@ def stuck(previous: Attempt | None) -> bool:
 
 
 def generate(budget: CallBudget, task: str, function: str, config: DebuggerConfig,
-             temperature: float | None = None) -> str:
-    """One generation call; the answer's program (or an empty program when none)."""
-    answer = budget.complete(prompts.generation_messages(task), GenerationOptions(
+             temperature: float | None = None, messages: list[Message] | None = None) -> str:
+    """One generation call (``messages``: instead of the task's generation prompt); the
+    answer's program (or an empty program when none)."""
+    answer = budget.complete(messages or prompts.generation_messages(task), GenerationOptions(
         temperature=config.temperature if temperature is None else temperature,
         max_tokens=config.max_tokens))
     return program_from_answer(answer.text, function, task) or ""
@@ -83,9 +84,22 @@ def with_restarts(step: Step, *, sandbox: Sandbox, task: str, function: str,
             notes = (RESAMPLED,)
         else:
             return step(iteration, current, budget, previous)
+        messages = hinted_messages(task, current, previous) if config.hinted_restarts else None
         return resample_step(iteration, current, budget, previous, sandbox=sandbox, task=task,
-                             function=function, tests=tests, config=config, notes=notes)
+                             function=function, tests=tests, config=config, notes=notes,
+                             messages=messages)
     return restarting
+
+
+def hinted_messages(task: str, current: Candidate, previous: Attempt | None) -> list[Message]:
+    """A restart's prompt with a hint (``DebuggerConfig.hinted_restarts``): how the best
+    program so far fails, and, when the last fix judged that program, the blocks it said
+    were wrong."""
+    failing = current.report.traced_outcome() or current.report.failures[0]
+    wrong: list[str] = []
+    if previous is not None and same_program(previous.start.program, current.program):
+        wrong = [v.explanation for v in previous.verdicts if not v.correct]
+    return prompts.hinted_generation_messages(task, failing, wrong)
 
 
 def was_fix(previous: Attempt | None) -> bool:
@@ -96,9 +110,10 @@ def was_fix(previous: Attempt | None) -> bool:
 def resample_step(iteration: int, current: Candidate, budget: CallBudget,
                   previous: Attempt | None, *, sandbox: Sandbox, task: str, function: str,
                   tests: Sequence[str], config: DebuggerConfig,
-                  notes: tuple[str, ...] = ()) -> Attempt:
+                  notes: tuple[str, ...] = (), messages: list[Message] | None = None,
+                  ) -> Attempt:
     """A fresh sample from ``task`` (``plain``'s step, and a restart when stuck)."""
-    program = generate(budget, task, function, config, config.resample_temperature)
+    program = generate(budget, task, function, config, config.resample_temperature, messages)
     proposal = evaluate(sandbox, program, function, tests, config)
     return Attempt(iteration, current, proposal, notes=notes)
 

@@ -55,6 +55,10 @@ class DebuggerConfig(BaseModel):
     trace: TraceConfig = Field(default_factory=TraceConfig)
     """How programs run and are traced in the sandbox."""
 
+    hinted_restarts: bool = False
+    """A restart's prompt also carries the failing test of the best program so far and the
+    explanations of the blocks the last fix's verdicts judged wrong (else: the task alone)."""
+
     @property
     def restarts(self) -> bool:
         """Whether selfdebug and ldb ever sample a fresh program instead of a fix."""

@@ -78,6 +78,18 @@ def generation_messages(task: str) -> list[Message]:
                 f"full function) in one ```python code block.\n\n{_program(task)}"))]
 
 
+def hinted_generation_messages(task: str, failing: TestOutcome,
+                               wrong: Sequence[str] = ()) -> list[Message]:
+    """A fresh generation that knows how an earlier program failed (a hinted restart):
+    the failing test and what the model said was wrong in that program, if anything."""
+    said = "".join(f"\n- {w}" for w in wrong[:3])
+    hint = (f"\n\nAn earlier solution failed this test:\n{failure_text(failing)}"
+            + (f"\nWhat was wrong in it:{said}" if said else "")
+            + "\nWrite a new solution from scratch that passes it.")
+    messages = generation_messages(task)
+    return [messages[0], Message(role="user", content=messages[1].content + hint)]
+
+
 def _current(source: str, function: str) -> str:
     return _program(without_docstring(source, function))
 

@@ -192,6 +192,20 @@ def test_restart_after_failed_fix_alternates_fixes_and_fresh_samples(
     assert "best = 1" in result.attempts[2].start.program
 
 
+def test_hinted_restart_carries_the_failing_test_and_the_blocks_judged_wrong(
+        sandbox: Sandbox) -> None:
+    model = ScriptedModel([answer(HALF, (0, True), (1, False)), fenced(FIXED)])
+    result = run(model, sandbox, program=HALF, restart_after_failed_fix=True,
+                 hinted_restarts=True)
+    assert result.solved and result.calls == 2
+    restart = model.requests[1].messages[-1].content
+    assert "[block" not in restart and TASK.strip() in restart
+    assert "An earlier solution failed this test:" in restart
+    assert "running_max([0, -1])" in restart and "returned [1, 1], expected [0, 0]" in restart
+    assert "What was wrong in it:\n- because" in restart  # block 1's explanation only
+    assert restart.count("- because") == 1
+
+
 def test_restart_when_stuck_applies_to_selfdebug_and_is_off_by_default(
         sandbox: Sandbox) -> None:
     script = [fenced(BUGGY), fenced(BUGGY), fenced(FIXED)]
