@@ -74,6 +74,19 @@ def test_harness_scores_methods_and_resumes(tmp_path: Path,
     assert methods["plain"]["calls_per_problem"] == 4  # the whole budget
 
 
+def asked(requests: list[dict[str, Any]]) -> list[str]:
+    """What each harness request for HumanEval/53 asked for: a generation or a repair."""
+    prompts = [r["messages"][-1]["content"] for r in requests]
+    return ["generate" if "Complete this Python task" in p else "repair"
+            for p in prompts if "def add" in p]
+
+
+def ldb_args(tmp_path: Path, base_url: str, max_calls: int) -> list[str]:
+    return ["--task", "HumanEval/53", "--local", "--max-calls", str(max_calls), "--out",
+            str(tmp_path), "--model", f"openai:{base_url}", "--model-name", "fake",
+            "--method", "ldb"]
+
+
 def test_harness_restart_when_stuck_shares_the_seed_and_keeps_its_results_apart(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from compilot.testing import FakeOpenAIServer
@@ -81,17 +94,10 @@ def test_harness_restart_when_stuck_shares_the_seed_and_keeps_its_results_apart(
     def same_wrong_program(body: dict[str, Any]) -> str:  # every fix gives the program back
         return "```python\ndef add(x: int, y: int):\n    return x - y\n```"
 
-    def asked(requests: list[dict[str, Any]]) -> list[str]:
-        prompts = [r["messages"][-1]["content"] for r in requests]
-        return ["generate" if "Complete this Python task" in p else "repair"
-                for p in prompts if "def add" in p]
-
     monkeypatch.setenv("COMPILOT_CONFIG", str(tmp_path / "none.toml"))
     run = load_runner()
     with FakeOpenAIServer(responder=same_wrong_program) as server:
-        args = ["--task", "HumanEval/53", "--local", "--max-calls", "4", "--out",
-                str(tmp_path), "--model", f"openai:{server.base_url}", "--model-name", "fake",
-                "--method", "ldb"]
+        args = ldb_args(tmp_path, server.base_url, 4)
         assert run.main(args) == 0
         before = len(server.requests)
         assert run.main([*args, "--restart-when-stuck"]) == 0
@@ -117,19 +123,11 @@ def test_harness_restart_after_failed_fix_alternates_fixes_and_samples(
     monkeypatch.setenv("COMPILOT_CONFIG", str(tmp_path / "none.toml"))
     run = load_runner()
     with FakeOpenAIServer(responder=new_wrong_program) as server:
-        args = ["--task", "HumanEval/53", "--local", "--max-calls", "5", "--out",
-                str(tmp_path), "--model", f"openai:{server.base_url}", "--model-name", "fake",
-                "--method", "ldb"]
+        args = ldb_args(tmp_path, server.base_url, 5)
         assert run.main([*args, "--restart-when-stuck"]) == 0
         before = len(server.requests)
         assert run.main([*args, "--restart-after-failed-fix"]) == 0
         stuck_run, alternate_run = server.requests[:before], server.requests[before:]
-
-    def asked(requests: list[dict[str, Any]]) -> list[str]:
-        prompts = [r["messages"][-1]["content"] for r in requests]
-        return ["generate" if "Complete this Python task" in p else "repair"
-                for p in prompts if "def add" in p]
-
     # the fixes change the program, so restarting when stuck never samples afresh
     assert asked(stuck_run) == ["generate", "repair", "repair", "repair", "repair"]
     assert asked(alternate_run) == ["repair", "generate", "repair", "generate"]  # seed shared
