@@ -112,7 +112,8 @@ def resample_step(iteration: int, current: Candidate, budget: CallBudget,
                   tests: Sequence[str], config: DebuggerConfig,
                   notes: tuple[str, ...] = (), messages: list[Message] | None = None,
                   ) -> Attempt:
-    """A fresh sample from ``task`` (``plain``'s step, and a restart when stuck)."""
+    """A fresh sample from ``task`` (``plain``'s step, and a restart); ``messages`` replace
+    the task's generation prompt (a hinted restart)."""
     program = generate(budget, task, function, config, config.resample_temperature, messages)
     proposal = evaluate(sandbox, program, function, tests, config)
     return Attempt(iteration, current, proposal, notes=notes)

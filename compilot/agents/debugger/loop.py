@@ -46,6 +46,9 @@ class DebuggerConfig(BaseModel):
     """Stronger than ``restart_when_stuck``: after every fix that fails the visible tests,
     the next iteration samples a fresh program, so fixes and fresh samples alternate (each
     fix starts from the best program so far). Off for user code, like the above."""
+    hinted_restarts: bool = False
+    """A restart's prompt also carries the failing test of the best program so far and the
+    explanations of the blocks the last fix's verdicts judged wrong (else: the task alone)."""
     max_tokens: int = Field(default=1024, ge=16)
     """Cap on generated tokens per call."""
     constrained: bool = False
@@ -54,10 +57,6 @@ class DebuggerConfig(BaseModel):
     from the probe)."""
     trace: TraceConfig = Field(default_factory=TraceConfig)
     """How programs run and are traced in the sandbox."""
-
-    hinted_restarts: bool = False
-    """A restart's prompt also carries the failing test of the best program so far and the
-    explanations of the blocks the last fix's verdicts judged wrong (else: the task alone)."""
 
     @property
     def restarts(self) -> bool:
