@@ -48,7 +48,8 @@ class DebuggerConfig(BaseModel):
     fix starts from the best program so far). Off for user code, like the above."""
     hinted_restarts: bool = False
     """A restart's prompt also carries the failing test of the best program so far and the
-    explanations of the blocks the last fix's verdicts judged wrong (else: the task alone)."""
+    explanations of the blocks the last fix's verdicts judged wrong (else: the task alone).
+    For ``plain``, every new sample is such a restart (with the failing test only)."""
     max_tokens: int = Field(default=1024, ge=16)
     """Cap on generated tokens per call."""
     constrained: bool = False

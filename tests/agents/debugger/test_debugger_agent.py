@@ -206,6 +206,19 @@ def test_hinted_restart_carries_the_failing_test_and_the_blocks_judged_wrong(
     assert restart.count("- because") == 1
 
 
+def test_hinted_plain_tells_every_new_sample_how_the_best_program_fails(
+        sandbox: Sandbox) -> None:
+    model = ScriptedModel([fenced(BUGGY), fenced(HALF), fenced(FIXED)])
+    result = run_method("plain", model, sandbox, task=TASK, function="running_max",
+                        tests=TESTS, config=CONFIG.model_copy(update={"hinted_restarts": True}))
+    assert result.solved and result.calls == 3
+    seed, after_buggy, after_half = (r.messages[-1].content for r in model.requests)
+    assert "An earlier solution" not in seed
+    assert "returned [0, 0, 0], expected [1, 3, 3]" in after_buggy  # BUGGY's first failure
+    assert "returned [1, 1], expected [0, 0]" in after_half  # HALF is the best so far
+    assert "What was wrong" not in after_half  # plain judges no blocks
+
+
 def test_restart_when_stuck_applies_to_selfdebug_and_is_off_by_default(
         sandbox: Sandbox) -> None:
     script = [fenced(BUGGY), fenced(BUGGY), fenced(FIXED)]
