@@ -84,10 +84,8 @@ def with_restarts(step: Step, *, sandbox: Sandbox, task: str, function: str,
             notes = (RESAMPLED,)
         else:
             return step(iteration, current, budget, previous)
-        messages = hinted_messages(task, current, previous) if config.hinted_restarts else None
         return resample_step(iteration, current, budget, previous, sandbox=sandbox, task=task,
-                             function=function, tests=tests, config=config, notes=notes,
-                             messages=messages)
+                             function=function, tests=tests, config=config, notes=notes)
     return restarting
 
 
@@ -95,11 +93,10 @@ def hinted_messages(task: str, current: Candidate, previous: Attempt | None) -> 
     """A restart's prompt with a hint (``DebuggerConfig.hinted_restarts``): how the best
     program so far fails, and, when the last fix judged that program, the blocks it said
     were wrong."""
-    failing = current.report.traced_outcome() or current.report.failures[0]
     wrong: list[str] = []
     if previous is not None and same_program(previous.start.program, current.program):
         wrong = [v.explanation for v in previous.verdicts if not v.correct]
-    return prompts.hinted_generation_messages(task, failing, wrong)
+    return prompts.hinted_generation_messages(task, current.report.first_failure(), wrong)
 
 
 def was_fix(previous: Attempt | None) -> bool:
@@ -110,10 +107,10 @@ def was_fix(previous: Attempt | None) -> bool:
 def resample_step(iteration: int, current: Candidate, budget: CallBudget,
                   previous: Attempt | None, *, sandbox: Sandbox, task: str, function: str,
                   tests: Sequence[str], config: DebuggerConfig,
-                  notes: tuple[str, ...] = (), messages: list[Message] | None = None,
-                  ) -> Attempt:
-    """A fresh sample from ``task`` (``plain``'s step, and a restart); ``messages`` replace
-    the task's generation prompt (a hinted restart)."""
+                  notes: tuple[str, ...] = ()) -> Attempt:
+    """A fresh sample from ``task`` (``plain``'s step, and a restart); with
+    ``hinted_restarts`` its prompt also says how the best program so far fails."""
+    messages = hinted_messages(task, current, previous) if config.hinted_restarts else None
     program = generate(budget, task, function, config, config.resample_temperature, messages)
     proposal = evaluate(sandbox, program, function, tests, config)
     return Attempt(iteration, current, proposal, notes=notes)
@@ -124,7 +121,7 @@ def ldb_step(iteration: int, current: Candidate, budget: CallBudget, previous: A
              config: DebuggerConfig) -> Attempt:
     """One debugging iteration: one model call (verdicts, then the fixed program)."""
     report = current.report
-    failing = report.traced_outcome() or report.failures[0]
+    failing = report.first_failure()
     items = shown_visits(current, config.max_blocks) if current.blocks else []
     shown = sorted({i.block for i in items if isinstance(i, BlockVisit)})
     options = GenerationOptions(temperature=config.temperature_at(iteration),

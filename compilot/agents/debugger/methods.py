@@ -16,7 +16,6 @@ from compilot.agents.debugger import prompts
 from compilot.agents.debugger.agent import (
     debug_program,
     generate,
-    hinted_messages,
     propose,
     resample_step,
     stuck,
@@ -51,16 +50,6 @@ def _selfdebug_step(iteration: int, current: Candidate, budget: CallBudget,
     return Attempt(iteration, current, proposal, notes=tuple(notes))
 
 
-def _hinted_resample_step(iteration: int, current: Candidate, budget: CallBudget,
-                          previous: Attempt | None, *, sandbox: Sandbox, task: str,
-                          function: str, tests: Sequence[str],
-                          config: DebuggerConfig) -> Attempt:
-    """``plain`` with ``hinted_restarts``: a fresh sample told how the best program fails."""
-    return resample_step(iteration, current, budget, previous, sandbox=sandbox, task=task,
-                         function=function, tests=tests, config=config,
-                         messages=hinted_messages(task, current, previous))
-
-
 def run_method(method: Method, model: ChatModel, sandbox: Sandbox, *, task: str,
                function: str, tests: Sequence[str], program: str | None = None,
                config: DebuggerConfig | None = None) -> DebugResult:
@@ -74,10 +63,7 @@ def run_method(method: Method, model: ChatModel, sandbox: Sandbox, *, task: str,
     if method == "ldb":
         return debug_program(model, sandbox, task=task, program=program, function=function,
                              tests=tests, config=config, budget=budget)
-    if method == "plain":
-        chosen = _hinted_resample_step if config.hinted_restarts else resample_step
-    else:
-        chosen = _selfdebug_step
+    chosen = resample_step if method == "plain" else _selfdebug_step
     step: Step = partial(chosen, sandbox=sandbox, task=task, function=function, tests=tests,
                          config=config)
     if method == "selfdebug" and config.restarts:

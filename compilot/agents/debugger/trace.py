@@ -105,6 +105,11 @@ class RunReport:
     def traced_outcome(self) -> TestOutcome | None:
         return next((t for t in self.tests if t.test == self.traced_test), None)
 
+    def first_failure(self) -> TestOutcome:
+        """The failure shown to the model: the traced one, else the first (call only when
+        some test fails)."""
+        return self.traced_outcome() or self.failures[0]
+
 
 def run_program(sandbox: Sandbox, source: str, tests: Sequence[str], *,
                 blocks: BlockMap | None = None, config: TraceConfig | None = None,
