@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--max-calls", type=int, default=6, help="model calls per problem")
     ap.add_argument("--max-tokens", type=int, default=768)
     ap.add_argument("--mutants", type=int, default=1, help="repair mode: mutants per problem")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seeds the mutants and every sampled call (a rerun draws the same "
+                         "samples)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/humaneval"))
     ap.add_argument("--restart-when-stuck", action="store_true",
                     help="selfdebug/ldb sample a fresh program after a fix that changed "
@@ -128,11 +131,18 @@ def starts(args: argparse.Namespace, chat: Any, box: Any, problem: Problem,
                                                   visible))]
 
 
+def sampling_seed(seed: int, task_id: str) -> int:
+    """The base sampling seed of a problem: one per (``--seed``, task), the same for every
+    method, so methods that send the same prompt at the same call draw the same sample."""
+    return zlib.crc32(f"{seed}:{task_id}".encode()) & 0x3FFFFFFF
+
+
 def run_one(args: argparse.Namespace, chat: Any, box: Any, problem: Problem, method: str,
             start: tuple[str, str, dict[str, Any]], tests: list[str],
             config: DebuggerConfig) -> dict[str, Any]:
     start_id, program, spent = start
-    budget_left = config.model_copy(update={"max_calls": args.max_calls - spent["calls"]})
+    budget_left = config.model_copy(update={"max_calls": args.max_calls - spent["calls"],
+                                            "seed": sampling_seed(args.seed, problem.task_id)})
     began = time.monotonic()
     result = run_method(method, chat, box, task=problem.prompt,  # type: ignore[arg-type]
                         function=problem.entry_point, tests=tests, program=program,
@@ -144,6 +154,7 @@ def run_one(args: argparse.Namespace, chat: Any, box: Any, problem: Problem, met
             "calls": spent["calls"] + result.calls,
             "prompt_tokens": spent["prompt_tokens"] + result.usage.prompt_tokens,
             "completion_tokens": spent["completion_tokens"] + result.usage.completion_tokens,
+            "sampling_seed": budget_left.seed,
             "stop_reason": result.stop_reason, "seconds": round(time.monotonic() - began, 1),
             "verdicts": sum(len(a.verdicts) for a in result.attempts),
             "notes": [n for a in result.attempts for n in a.notes],

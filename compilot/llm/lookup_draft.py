@@ -29,7 +29,7 @@ class AdaptiveLookupDraft:
     def __init__(self, max_tokens: int = 10, ngram_sizes: tuple[int, ...] = (4, 3, 2)) -> None:
         self.max_tokens = max(1, max_tokens)
         self.ngram_sizes = ngram_sizes
-        self.size = min(4, self.max_tokens)
+        self.size = self._first_size = min(4, self.max_tokens)
         """Tokens the next guess may hold."""
         self.pause = 0
         """Steps to go without guessing (after one-token guesses kept missing)."""
@@ -40,7 +40,7 @@ class AdaptiveLookupDraft:
     def __call__(self, input_ids: npt.NDArray[np.intc], /, **kwargs: Any) -> npt.NDArray[np.intc]:
         seen, self._seen = self._seen, len(input_ids)
         if not seen < len(input_ids) <= seen + self.max_tokens + 1:  # a new request
-            self.pause = self._pause_span = 0
+            self._start_request()
         self._learn(input_ids)
         if self.pause:
             self.pause -= 1
@@ -48,6 +48,13 @@ class AdaptiveLookupDraft:
         draft = self._lookup(input_ids)
         self._last = (len(input_ids), draft) if len(draft) else None
         return draft
+
+    def _start_request(self) -> None:
+        """Forget the last request: each answer depends on its own request only. (The guess
+        sizes decide how tokens are batched, batching moves logits in their last bits, and a
+        greedy answer at a near-tie follows them: carrying the size over made one request's
+        answer depend on the requests before it.)"""
+        self.size, self.pause, self._pause_span, self._last = self._first_size, 0, 0, None
 
     def _learn(self, input_ids: npt.NDArray[np.intc]) -> None:
         """Resize after seeing how much of the previous guess the model kept."""

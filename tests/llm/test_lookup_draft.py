@@ -47,6 +47,18 @@ def test_a_new_request_does_not_count_as_a_miss() -> None:
     assert draft.size == 4
 
 
+def test_a_new_request_guesses_as_the_first_one_did() -> None:
+    # Guess sizes decide how tokens are batched, and batching moves logits in their last
+    # bits: a size carried over from the last request made greedy answers depend on it.
+    draft = AdaptiveLookupDraft(max_tokens=16)
+    context = list(range(1, 18)) + [1, 2]
+    guess = draft(ids(*context)).tolist()
+    draft(ids(*context, *guess, 7))  # a full hit: the next guess may hold 8
+    assert draft.size == 8
+    first_time = AdaptiveLookupDraft(max_tokens=16)(ids(*context)).tolist()
+    assert draft(ids(*context)).tolist() == first_time == [3, 4, 5, 6]
+
+
 def test_missed_single_guesses_pause_guessing_for_a_growing_span() -> None:
     draft = AdaptiveLookupDraft(max_tokens=16)
     draft.size = 1
@@ -70,4 +82,4 @@ def test_a_new_request_ends_a_pause() -> None:
     draft(ids(*context))
     draft(ids(*context, 9))  # missed: guessing pauses
     assert draft.pause
-    assert draft(ids(1, 2, 3, 1, 2)).tolist() == [3]  # another prompt guesses at once
+    assert draft(ids(1, 2, 3, 1, 2)).tolist() == [3, 1, 2]  # another prompt guesses at once

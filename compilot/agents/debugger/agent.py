@@ -153,7 +153,7 @@ def debug_program(model: ChatModel, sandbox: Sandbox, *, task: str, program: str
     ``budget`` carries calls already spent on this problem (e.g. generating ``program``).
     """
     config = config or DebuggerConfig()
-    budget = budget or CallBudget(model, config.max_calls)
+    budget = budget or CallBudget(model, config.max_calls, seed=config.seed)
     start = evaluate(sandbox, program, function, tests, config)
     step: Step = partial(ldb_step, sandbox=sandbox, task=task, function=function,
                          tests=tests, config=config)

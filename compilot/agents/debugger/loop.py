@@ -52,6 +52,10 @@ class DebuggerConfig(BaseModel):
     For ``plain``, every new sample is such a restart (with the failing test only)."""
     max_tokens: int = Field(default=1024, ge=16)
     """Cap on generated tokens per call."""
+    seed: int | None = None
+    """Sampling seed: call ``k`` of a run (from 0) asks the server for seed ``seed + k``, so
+    a rerun draws the same samples and two methods draw the same sample wherever they send
+    the same prompt at the same call. None: the server picks (runs do not repeat)."""
     constrained: bool = False
     """Constrain each LDB answer (verdict lines, then the program) with a GBNF grammar; for
     servers whose capability probe reports grammar support (the CLI and the benchmark set it
@@ -79,6 +83,9 @@ class CallBudget:
 
     model: object
     limit: int
+    seed: int | None = None
+    """Base sampling seed (:attr:`DebuggerConfig.seed`): call ``k`` gets ``seed + k``
+    unless its options name a seed."""
     calls: int = 0
     usage: Usage = field(default_factory=Usage)
     transcript: list[tuple[tuple[Message, ...], str]] = field(default_factory=list)
@@ -91,6 +98,8 @@ class CallBudget:
     def complete(self, messages: Sequence[Message], options: GenerationOptions) -> Completion:
         if self.calls >= self.limit:
             raise BudgetExhaustedError(f"call budget of {self.limit} spent")
+        if self.seed is not None and options.seed is None:
+            options = options.model_copy(update={"seed": self.seed + self.calls})
         self.calls += 1
         completion: Completion = self.model.complete(list(messages), options)  # type: ignore[attr-defined]
         self.usage = self.usage + completion.usage

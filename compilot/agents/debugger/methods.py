@@ -57,7 +57,7 @@ def run_method(method: Method, model: ChatModel, sandbox: Sandbox, *, task: str,
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     config = config or DebuggerConfig()
-    budget = CallBudget(model, config.max_calls)
+    budget = CallBudget(model, config.max_calls, seed=config.seed)
     if program is None:
         program = generate(budget, task, function, config)
     if method == "ldb":

@@ -192,6 +192,25 @@ def test_restart_after_failed_fix_alternates_fixes_and_fresh_samples(
     assert "best = 1" in result.attempts[2].start.program
 
 
+def test_a_seed_numbers_the_calls_so_a_restart_draws_plains_sample(sandbox: Sandbox) -> None:
+    # Call k asks for seed + k: ldb's restart at call 2 (after an unchanged fix) sends what
+    # plain's sample at call 2 sent, prompt and seed alike, so it draws the same program.
+    config = CONFIG.model_copy(update={"seed": 40, "max_calls": 3})
+    plain = ScriptedModel([fenced(BUGGY)] * 3)
+    run_method("plain", plain, sandbox, task=TASK, function="running_max", tests=TESTS,
+               config=config)
+    assert [r.options.seed for r in plain.requests] == [40, 41, 42]
+    ldb = ScriptedModel([fenced(BUGGY), answer(BUGGY, (1, False)), fenced(BUGGY)])
+    run_method("ldb", ldb, sandbox, task=TASK, function="running_max", tests=TESTS,
+               config=config.model_copy(update={"restart_when_stuck": True}))
+    assert [r.options.seed for r in ldb.requests] == [40, 41, 42]
+    assert ldb.requests[2] == plain.requests[2]
+    unseeded = ScriptedModel([fenced(BUGGY)] * 2)
+    run_method("plain", unseeded, sandbox, task=TASK, function="running_max", tests=TESTS,
+               config=CONFIG.model_copy(update={"max_calls": 2}))
+    assert [r.options.seed for r in unseeded.requests] == [None, None]  # the server picks
+
+
 def test_hinted_restart_carries_the_failing_test_and_the_blocks_judged_wrong(
         sandbox: Sandbox) -> None:
     model = ScriptedModel([answer(HALF, (0, True), (1, False)), fenced(FIXED)])

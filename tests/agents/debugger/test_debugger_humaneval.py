@@ -65,6 +65,11 @@ def test_harness_scores_methods_and_resumes(tmp_path: Path,
         first = len(server.requests)
         assert run.main(args) == 0  # resume: everything is done, no model call
         assert len(server.requests) == first
+        seeds = [r.get("seed") for r in server.requests]
+    # every method numbers its calls from one seed per problem: reruns draw the same samples
+    base = run.sampling_seed(0, "HumanEval/53")
+    assert base != run.sampling_seed(1, "HumanEval/53") != run.sampling_seed(0, "HumanEval/54")
+    assert seeds.count(base) == 3 and seeds.count(base + 2) == 1  # a sample of plain's only
     summary = json.loads(next(tmp_path.glob("solve-*.summary.json")).read_text())
     assert summary["seed_pass@1"] == 0.0
     methods = summary["methods"]
