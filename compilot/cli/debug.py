@@ -37,6 +37,9 @@ def debug(
     constrained: Annotated[bool | None, typer.Option(
         "--constrained/--free-text", help="Force the grammar-constrained answer on or off "
         "(default: the capability probe decides).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Sampling seed: call k asks for seed + k, so a rerun gives the same answers "
+        "(default: the server picks).")] = None,
     model: ModelOpt = None,
     model_name: ModelNameOpt = None,
     local: LocalOpt = False,
@@ -63,7 +66,7 @@ def debug(
             constrained = form == "grammar"
         config = DebuggerConfig(max_calls=max_calls, max_blocks=max_blocks,
                                 max_tokens=settings.model.max_tokens or 1024,
-                                constrained=constrained)
+                                constrained=constrained, seed=seed)
         with make_sandbox(settings.sandbox) as box:
             result = debug_program(chat, box, task=goal.task, program=goal.source,
                                    function=goal.function, tests=test, config=config)

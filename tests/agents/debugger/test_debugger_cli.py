@@ -83,6 +83,17 @@ def test_debug_constrained_sends_the_verdict_grammar(target: Path) -> None:
     assert '"Block 0: "' in grammar and '"Block 1: "' in grammar
 
 
+def test_debug_seed_numbers_the_calls(target: Path) -> None:
+    with FakeOpenAIServer() as server:
+        server.add_text("no verdicts, no code")
+        server.add_text(VERDICTS + FIX)
+        out = invoke(target, server, "--seed", "11", "--free-text")
+        server.add_text(VERDICTS + FIX)
+        unseeded = invoke(target, server)
+    assert out.exit_code == unseeded.exit_code == 0, out.output
+    assert [r.get("seed") for r in server.requests] == [11, 12, None]
+
+
 def test_bad_target_is_a_user_error(target: Path) -> None:
     with FakeOpenAIServer() as server:
         out = CliRunner().invoke(cli_app(), ["debug", f"{target}::nope", "-t", "assert 1",
