@@ -12,7 +12,9 @@ ten-token guesses from the FIRST match made those slower than no guessing at all
 token, and it sizes each guess by how the last one fared (doubling after a full hit,
 falling back to what was accepted after a miss, and pausing for a growing number of steps
 when even one-token guesses keep missing). Every guess is checked by the model, so the
-answer follows the model's own choices.
+answer follows the model's own choices. Each request starts afresh: the sizes decide how
+tokens are batched, which moves logits in their last bits, so sizes carried over from the
+last request made a greedy answer (and a seeded sample) depend on what was asked before.
 """
 
 from __future__ import annotations
