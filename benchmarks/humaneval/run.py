@@ -68,6 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--hinted-restarts", action="store_true",
                     help="a restart's prompt carries the failing test and the blocks judged "
                          "wrong (results go to files tagged -hinted)")
+    ap.add_argument("--repeatable", action="store_true",
+                    help="serve the model with server.repeatable (every prompt read whole): "
+                         "the same results when resumed, reordered or beside other runs")
     ap.add_argument("--local", action="store_true", help="LocalSandbox: NO isolation")
     return ap.parse_args(argv)
 
@@ -171,6 +174,7 @@ def summarise(args: argparse.Namespace, records: list[dict[str, Any]], seeds: Pa
                                "restart_when_stuck": args.restart_when_stuck,
                                "restart_after_failed_fix": args.restart_after_failed_fix,
                                "hinted_restarts": args.hinted_restarts,
+                               "repeatable_server": args.repeatable,
                                "problems": len(done_ids), "methods": methods}
     if args.mode == "solve":
         seed_rows = [s for s in read_jsonl(seeds) if s["task_id"] in done_ids]
@@ -190,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     args.method = args.method or list(METHODS)
     args.out.mkdir(parents=True, exist_ok=True)
     settings = load_settings(model={"source": args.model, "name": args.model_name},
-                             sandbox={"kind": "local" if args.local else None})
+                             sandbox={"kind": "local" if args.local else None},
+                             server={"repeatable": True} if args.repeatable else None)
     chat = open_model(settings)
     form, chat = resolve_constrained(chat, "auto", settings.home)
     tag = slug(chat.name)

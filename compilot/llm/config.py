@@ -54,5 +54,11 @@ class ServerConfig(BaseModel):
     alternate prompts (a planner and a joiner, two agents on one server) read only what is
     new instead of everything after the last request's common prefix. About 30 MB per
     1,000 tokens for the bundled 1.5B model."""
+    repeatable: bool = False
+    """Every request reads its whole prompt: no state of an earlier request is resumed (the
+    prompt cache above is off). Answers then depend on the request alone, bit for bit;
+    otherwise a prompt read from another starting point rounds differently, and a greedy
+    answer at a near-tie can differ. Costs reading shared prefixes again; for benchmark runs
+    that must repeat when resumed, reordered or run beside others."""
     startup_timeout_s: float = Field(default=180.0, gt=0)
     """How long to wait for the server to answer before giving up."""

@@ -20,6 +20,10 @@ sampling:
   of a step (at most the draft's size plus one), so :func:`tail_logits_eval` computes those.
   Consequence: log-probabilities of PROMPT tokens (``echo`` with ``logprobs``) are not
   available from this server; those of generated tokens are.
+- with ``--repeatable`` (compilot's flag, not the library's), every request reads its whole
+  prompt from the first token: the library otherwise resumes from the longest prefix the
+  last request left in the model's state, and a prompt read from another starting point is
+  batched differently and rounds differently (:func:`whole_prompt_generate`);
 - greedy requests with a grammar ask the grammar about the best token only, and about the
   whole vocabulary only when it refuses that one (:mod:`compilot.llm.lazy_grammar`): the
   same tokens, without testing 152k tokens against the grammar at every step.
@@ -29,6 +33,7 @@ sampling:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -90,6 +95,16 @@ def load_state(self: Any, state: Any) -> None:
         raise RuntimeError("failed to restore the llama state")
 
 
+def whole_prompt_generate(generate: Callable[..., Any]) -> Callable[..., Any]:
+    """``Llama.generate`` that never resumes from the last request's state: each request
+    reads its prompt from the first token, in the same batches every time."""
+    def fresh(self: Any, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("reset", True):
+            self.n_tokens = 0  # no prefix to match: the library resets and reads it all
+        return generate(self, tokens, *args, **kwargs)
+    return fresh
+
+
 def main() -> None:
     import llama_cpp.llama_speculative as speculative
     from llama_cpp import Llama
@@ -104,6 +119,9 @@ def main() -> None:
         return AdaptiveLookupDraft(max_tokens=num_pred_tokens)
 
     # The server looks the class up on this module when it loads the model.
+    if "--repeatable" in sys.argv:
+        sys.argv.remove("--repeatable")
+        Llama.generate = whole_prompt_generate(Llama.generate)  # type: ignore[method-assign]
     speculative.LlamaPromptLookupDecoding = draft  # type: ignore[assignment,misc]
     Llama.save_state, Llama.load_state = save_state, load_state  # type: ignore[method-assign]
     Llama._init_sampler = lazy_grammar_init_sampler(Llama._init_sampler)  # type: ignore[method-assign]

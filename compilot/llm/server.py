@@ -47,6 +47,8 @@ class ServerState:
     alias: str
     started_at: float
     log_path: str
+    repeatable: bool = False
+    """Started with ``ServerConfig.repeatable``."""
 
     @property
     def base_url(self) -> str:
@@ -73,9 +75,10 @@ class LocalServer:
         self.slot(alias).mkdir(parents=True, exist_ok=True)
         with self._lock:
             state = self._live_state(alias)
-            if state and state.model_path == str(model_path):
+            if state and state.model_path == str(model_path) and (
+                    state.repeatable or not self.config.repeatable):
                 return state
-            if state:  # the alias now names another file: replace that server
+            if state:  # another file for the alias, or a repeatable server asked for
                 self._stop(state)
             return self._start(model_path, alias)
 
@@ -117,7 +120,7 @@ class LocalServer:
                                     stderr=subprocess.STDOUT, start_new_session=True)
         state = ServerState(pid=proc.pid, port=port, host=self.config.host,
                             model_path=str(model_path), alias=alias, started_at=time.time(),
-                            log_path=str(log_path))
+                            log_path=str(log_path), repeatable=self.config.repeatable)
         try:
             self._wait_ready(proc, state)
         except BaseException:
@@ -137,7 +140,9 @@ class LocalServer:
         # The server is shared by every command of this home: by default llama-cpp-python
         # cuts a streaming answer short when another request arrives; queue them instead.
         cmd += ["--interrupt_requests", "false"]
-        if cfg.prompt_cache_mb:
+        if cfg.repeatable:
+            cmd += ["--repeatable"]  # compilot.llm.llama_server's own flag
+        elif cfg.prompt_cache_mb:
             cmd += ["--cache", "true", "--cache_type", "ram",
                     "--cache_size", str(cfg.prompt_cache_mb << 20)]
         if cfg.draft_tokens:

@@ -227,20 +227,26 @@ def test_speculative_server_answers_with_and_without_drafts(model_home: Path,
             local.stop()
 
 
+TASK = "Write a Python function that returns the n-th prime number, with a docstring."
+
+
+def _ask(base_url: str, prompt: str, **options: object) -> str:
+    reply = httpx.post(f"{base_url}/chat/completions", timeout=300, json={
+        "model": MODEL, "max_tokens": 64, **options,
+        "messages": [{"role": "user", "content": prompt}]}).json()
+    return str(reply["choices"][0]["message"]["content"])
+
+
 @pytest.mark.model
 def test_an_answer_depends_on_its_request_only(model_home: Path, server: LocalServer) -> None:
     """Greedy answers and seeded samples come out the same whatever the server answered
     before (prompt cache and draft guesses included): benchmark reruns repeat, and methods
     that send the same request draw the same answer."""
     state = server.ensure(bundled_path(MODEL, model_home), alias=MODEL)
-    task = "Write a Python function that returns the n-th prime number, with a docstring."
-    other = "Write a Python function that returns the n-th Fibonacci number, with comments."
+    task, other = TASK, TASK.replace("prime", "Fibonacci")
 
     def ask(prompt: str, **options: object) -> str:
-        reply = httpx.post(f"{state.base_url}/chat/completions", timeout=300, json={
-            "model": MODEL, "max_tokens": 64, **options,
-            "messages": [{"role": "user", "content": prompt}]}).json()
-        return str(reply["choices"][0]["message"]["content"])
+        return _ask(state.base_url, prompt, **options)
 
     greedy = ask(task, temperature=0)
     sampled = ask(task, temperature=0.8, seed=7)
@@ -248,3 +254,29 @@ def test_an_answer_depends_on_its_request_only(model_home: Path, server: LocalSe
     assert ask(task, temperature=0.8, seed=7) == sampled
     assert ask(task, temperature=0) == greedy
     assert ask(task, temperature=0.8, seed=8) != sampled  # the seed is what decides
+
+
+@pytest.mark.model
+def test_a_repeatable_server_reads_every_prompt_whole(model_home: Path, tmp_path: Path) -> None:
+    """``server.repeatable``: no request resumes from an earlier one's state (the default
+    server does, which can flip a greedy near-tie); asking for it replaces a default server,
+    and a default caller reuses a repeatable one."""
+    model, other = bundled_path(MODEL, model_home), TASK.replace("prime", "Fibonacci")
+    default = LocalServer(tmp_path / "home", ServerConfig(n_ctx=2048))
+    repeatable = LocalServer(tmp_path / "home", ServerConfig(n_ctx=2048, repeatable=True))
+    try:
+        first = default.ensure(model, alias=MODEL)
+        for prompt in (TASK, other):
+            _ask(first.base_url, prompt, temperature=0)
+        assert "prefix-match hit" in Path(first.log_path).read_text()
+        state = repeatable.ensure(model, alias=MODEL)
+        assert state.pid != first.pid and state.repeatable and _pid_gone(first.pid)
+        assert default.ensure(model, alias=MODEL) == state
+        command = Path(state.log_path).read_text().splitlines()[0]
+        assert "--repeatable" in command and "--cache" not in command
+        fresh = _ask(state.base_url, TASK, temperature=0)
+        _ask(state.base_url, other, temperature=0)
+        assert _ask(state.base_url, TASK, temperature=0) == fresh
+        assert "prefix-match hit" not in Path(state.log_path).read_text()
+    finally:
+        repeatable.stop()
