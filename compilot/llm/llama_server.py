@@ -118,10 +118,10 @@ def main() -> None:
         Llama.eval = tail_logits_eval(num_pred_tokens + 1)  # type: ignore[method-assign,assignment]
         return AdaptiveLookupDraft(max_tokens=num_pred_tokens)
 
-    # The server looks the class up on this module when it loads the model.
     if "--repeatable" in sys.argv:
         sys.argv.remove("--repeatable")
         Llama.generate = whole_prompt_generate(Llama.generate)  # type: ignore[method-assign]
+    # The server looks the class up on this module when it loads the model.
     speculative.LlamaPromptLookupDecoding = draft  # type: ignore[assignment,misc]
     Llama.save_state, Llama.load_state = save_state, load_state  # type: ignore[method-assign]
     Llama._init_sampler = lazy_grammar_init_sampler(Llama._init_sampler)  # type: ignore[method-assign]
