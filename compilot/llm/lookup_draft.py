@@ -31,7 +31,7 @@ class AdaptiveLookupDraft:
     def __init__(self, max_tokens: int = 10, ngram_sizes: tuple[int, ...] = (4, 3, 2)) -> None:
         self.max_tokens = max(1, max_tokens)
         self.ngram_sizes = ngram_sizes
-        self.size = self._first_size = min(4, self.max_tokens)
+        self.size = self.first_size
         """Tokens the next guess may hold."""
         self.pause = 0
         """Steps to go without guessing (after one-token guesses kept missing)."""
@@ -51,12 +51,14 @@ class AdaptiveLookupDraft:
         self._last = (len(input_ids), draft) if len(draft) else None
         return draft
 
+    @property
+    def first_size(self) -> int:
+        """Tokens the first guess of a request may hold."""
+        return min(4, self.max_tokens)
+
     def _start_request(self) -> None:
-        """Forget the last request: each answer depends on its own request only. (The guess
-        sizes decide how tokens are batched, batching moves logits in their last bits, and a
-        greedy answer at a near-tie follows them: carrying the size over made one request's
-        answer depend on the requests before it.)"""
-        self.size, self.pause, self._pause_span, self._last = self._first_size, 0, 0, None
+        """Forget the last request (each one starts afresh: see the module docstring)."""
+        self.size, self.pause, self._pause_span, self._last = self.first_size, 0, 0, None
 
     def _learn(self, input_ids: npt.NDArray[np.intc]) -> None:
         """Resize after seeing how much of the previous guess the model kept."""
