@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from problems import (  # noqa: E402 (the sibling module, found through the path above)
     Problem,
     buggy_programs,
+    ceiling,
     load_problems,
     passes_hidden,
     summary_row,
@@ -181,6 +182,7 @@ def summarise(args: argparse.Namespace, records: list[dict[str, Any]], seeds: Pa
         if seed_rows:
             summary["seed_pass@1"] = round(
                 100 * sum(s["hidden_passed"] for s in seed_rows) / len(seed_rows), 2)
+        summary["ceiling"] = ceiling(records)
     return summary
 
 
@@ -240,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     score = "pass@1" if args.mode == "solve" else "repair rate"
     seed = f"seed {summary['seed_pass@1']}%, " if "seed_pass@1" in summary else ""
     print(f"humaneval {args.mode} {score} on {len(ids)} problems [{chat.name}]: {seed}{line}")
+    if summary.get("ceiling", {}).get("problems"):
+        top = summary["ceiling"]
+        print(f"{top['reached_loop']} problems reached the loop; the seed settles the rest, so "
+              f"no method can pass more than {top['pass@1']}%")
     return 0
 
 

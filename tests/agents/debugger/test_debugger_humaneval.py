@@ -72,11 +72,27 @@ def test_harness_scores_methods_and_resumes(tmp_path: Path,
     assert seeds.count(base) == 3 and seeds.count(base + 2) == 1  # a sample of plain's only
     summary = json.loads(next(tmp_path.glob("solve-*.summary.json")).read_text())
     assert summary["seed_pass@1"] == 0.0
+    assert summary["ceiling"]["reached_loop"] == 1 and summary["ceiling"]["pass@1"] == 100.0
     methods = summary["methods"]
     assert methods["ldb"]["pass@1"] == 100.0 and methods["selfdebug"]["pass@1"] == 100.0
     assert methods["plain"]["pass@1"] == 0.0  # resampling the same wrong answer
     assert methods["ldb"]["calls_per_problem"] == 2  # seed + one verdicts-and-fix answer
     assert methods["plain"]["calls_per_problem"] == 4  # the whole budget
+
+
+def test_ceiling_counts_what_the_seed_settles() -> None:
+    def record(task: str, method: str, calls: int, visible: bool, hidden: bool) -> dict[str, Any]:
+        return {"task_id": task, "method": method, "calls": calls, "visible_solved": visible,
+                "hidden_passed": hidden}
+
+    records = [record("a", m, 1, True, False) for m in ("plain", "ldb")]  # seed fools visible
+    records += [record("b", m, 1, True, True) for m in ("plain", "ldb")]  # seed solves it
+    records += [record("c", "plain", 4, False, False), record("c", "ldb", 2, True, True)]
+    records += [record("d", "plain", 1, False, False)]  # a budget of one call: still open
+    top = problems.ceiling(records)
+    assert top == {"problems": 4, "reached_loop": 2, "settled_by_seed": 2,
+                   "seed_passed_visible_failed_hidden": 1, "pass@1": 75.0}
+    assert problems.ceiling([]) == {"problems": 0}
 
 
 def asked(requests: list[dict[str, Any]]) -> list[str]:
