@@ -157,16 +157,17 @@ def ceiling(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """What the shared seed leaves to the methods, over solve-mode records of any method.
 
     A problem whose seed passes its visible tests ends there for every method (those tests
-    are the only stopping signal), so its seed's hidden result is final. Only the problems
-    whose seed fails a visible test reach a method's loop. ``pass@1`` here is the score a
+    are the only stopping signal), and so does one without visible tests (nothing to repair
+    against): the seed's hidden result is final. Only the problems whose seed fails a
+    visible test reach a method's loop. ``pass@1`` here is the score a
     method would reach by solving every one of those: no method can score higher."""
     settled = {r["task_id"]: r["hidden_passed"] for r in records
-               if r["calls"] == 1 and r["visible_solved"]}
+               if r["calls"] == 1 and (r["visible_solved"] or r["visible_total"] == 0)}
     tasks = {r["task_id"] for r in records}
     if not tasks:
         return {"problems": 0}
     open_ = len(tasks - settled.keys())
     return {"problems": len(tasks), "reached_loop": open_,
             "settled_by_seed": len(settled),
-            "seed_passed_visible_failed_hidden": sum(not p for p in settled.values()),
+            "settled_failing_hidden": sum(not p for p in settled.values()),
             "pass@1": round(100 * (sum(settled.values()) + open_) / len(tasks), 2)}

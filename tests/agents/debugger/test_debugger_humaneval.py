@@ -81,17 +81,19 @@ def test_harness_scores_methods_and_resumes(tmp_path: Path,
 
 
 def test_ceiling_counts_what_the_seed_settles() -> None:
-    def record(task: str, method: str, calls: int, visible: bool, hidden: bool) -> dict[str, Any]:
+    def record(task: str, method: str, calls: int, visible: bool, hidden: bool,
+               tests: int = 2) -> dict[str, Any]:
         return {"task_id": task, "method": method, "calls": calls, "visible_solved": visible,
-                "hidden_passed": hidden}
+                "hidden_passed": hidden, "visible_total": tests}
 
     records = [record("a", m, 1, True, False) for m in ("plain", "ldb")]  # seed fools visible
     records += [record("b", m, 1, True, True) for m in ("plain", "ldb")]  # seed solves it
     records += [record("c", "plain", 4, False, False), record("c", "ldb", 2, True, True)]
     records += [record("d", "plain", 1, False, False)]  # a budget of one call: still open
+    records += [record("e", "ldb", 1, False, False, tests=0)]  # no visible test: no loop
     top = problems.ceiling(records)
-    assert top == {"problems": 4, "reached_loop": 2, "settled_by_seed": 2,
-                   "seed_passed_visible_failed_hidden": 1, "pass@1": 75.0}
+    assert top == {"problems": 5, "reached_loop": 2, "settled_by_seed": 3,
+                   "settled_failing_hidden": 2, "pass@1": 60.0}
     assert problems.ceiling([]) == {"problems": 0}
 
 
