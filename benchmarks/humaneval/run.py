@@ -14,7 +14,11 @@ Results are appended to a JSONL file per mode and model, so an interrupted run r
 Usage: python benchmarks/humaneval/run.py [--method ldb --method plain ...] [--limit N]
        [--model bundled:qwen2.5-coder-1.5b] [--mode solve|repair] [--max-calls 6]
        [--out benchmarks/results/humaneval] [--restart-when-stuck]
-       [--restart-after-failed-fix] [--hinted-restarts] [--local]
+       [--restart-after-failed-fix] [--hinted-restarts] [--seed 0] [--repeatable] [--local]
+
+The summary also gives the ceiling the shared seed leaves: a problem whose seed passes its
+visible tests (or that has none) ends there for every method, so no method can score above
+the seed's results there plus every problem that reaches the loop.
 """
 
 from __future__ import annotations
