@@ -159,8 +159,8 @@ def ceiling(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     A problem whose seed passes its visible tests ends there for every method (those tests
     are the only stopping signal), and so does one without visible tests (nothing to repair
     against): the seed's hidden result is final. Only the problems whose seed fails a
-    visible test reach a method's loop. ``pass@1`` here is the score a
-    method would reach by solving every one of those: no method can score higher."""
+    visible test reach a method's loop. ``pass@1`` here is the score a method would reach
+    by solving every one of those: no method can score higher."""
     settled = {r["task_id"]: r["hidden_passed"] for r in records
                if r["calls"] == 1 and (r["visible_solved"] or r["visible_total"] == 0)}
     tasks = {r["task_id"] for r in records}
