@@ -162,7 +162,7 @@ def ceiling(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     visible test reach a method's loop. ``pass@1`` here is the score a method would reach
     by solving every one of those: no method can score higher."""
     settled = {r["task_id"]: r["hidden_passed"] for r in records
-               if r["calls"] == 1 and (r["visible_solved"] or r["visible_total"] == 0)}
+               if r["calls"] == 1 and r["stop_reason"] in ("solved", "no-tests")}
     tasks = {r["task_id"] for r in records}
     if not tasks:
         return {"problems": 0}

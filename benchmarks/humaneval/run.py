@@ -246,8 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     score = "pass@1" if args.mode == "solve" else "repair rate"
     seed = f"seed {summary['seed_pass@1']}%, " if "seed_pass@1" in summary else ""
     print(f"humaneval {args.mode} {score} on {len(ids)} problems [{chat.name}]: {seed}{line}")
-    if summary.get("ceiling", {}).get("problems"):
-        top = summary["ceiling"]
+    if (top := summary.get("ceiling", {})).get("problems"):
         print(f"{top['reached_loop']} problems reached the loop; the seed settles the rest, so "
               f"no method can pass more than {top['pass@1']}%")
     return 0

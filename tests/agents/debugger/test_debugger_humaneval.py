@@ -83,8 +83,9 @@ def test_harness_scores_methods_and_resumes(tmp_path: Path,
 def test_ceiling_counts_what_the_seed_settles() -> None:
     def record(task: str, method: str, calls: int, visible: bool, hidden: bool,
                tests: int = 2) -> dict[str, Any]:
-        return {"task_id": task, "method": method, "calls": calls, "visible_solved": visible,
-                "hidden_passed": hidden, "visible_total": tests}
+        stop = "no-tests" if tests == 0 else "solved" if visible else "budget"
+        return {"task_id": task, "method": method, "calls": calls, "hidden_passed": hidden,
+                "stop_reason": stop}
 
     records = [record("a", m, 1, True, False) for m in ("plain", "ldb")]  # seed fools visible
     records += [record("b", m, 1, True, True) for m in ("plain", "ldb")]  # seed solves it
